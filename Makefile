@@ -1,0 +1,40 @@
+# Avatar Scholar — set-up, run and test. Every target is safe to re-run.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run test lint typecheck bench clean-index
+
+setup: $(STAMP) chromium
+
+# torch==2.13.0 first and explicitly: that version is the local CPU build; letting a
+# dependency resolve torch on its own would download GBs of CUDA wheels.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Headless Chromium drives the browser end-to-end test of the UI.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: setup
+	$(BIN)/avatar-scholar run
+
+test: setup
+	$(BIN)/ruff check indexer search ui tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint:
+	$(BIN)/ruff check indexer search ui tests benchmarks
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py

@@ -1,0 +1,231 @@
+"""Build a new index generation: collect → merge → plan → chunk → embed → write → publish.
+
+Builds are incremental by content hash: a paper whose hash is unchanged keeps its
+chunks and vectors from the previous generation (no re-parse of its text into new
+chunks, no re-embedding); a changed one (new arXiv version, new PDF) is re-chunked
+and re-embedded. Every build writes a whole new generation and switches to it
+atomically, so search keeps answering from the previous one until the switch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from indexer import store
+from indexer.chunk import chunk_document
+from indexer.collect import Collected, collect
+from indexer.config import IndexerSettings
+from indexer.embed import Embedder
+from indexer.merge import merge_all, merge_pair
+from indexer.models import Chunk, Document, SkipReport, SourceSpec
+from indexer.vectors import build_bm25, make_faiss_index
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["add", "reindex"]
+
+
+@dataclass
+class BuildReport:
+    """What one indexing job did; also written as JSON under jobs/."""
+
+    generation: str | None = None
+    papers: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    skipped: list[SkipReport] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """The one line printed at the end of a job."""
+        return (
+            f"{self.papers} papers, {self.chunks} chunks ({self.added} added, {self.updated} updated,"
+            f" {self.removed} removed, {self.unchanged} unchanged), {len(self.skipped)} skipped,"
+            f" {sum(self.seconds.values()):.1f}s"
+        )
+
+
+@dataclass
+class _Previous:
+    docs: dict[str, tuple[Document, str]]
+    chunks: dict[str, list[tuple[Chunk, int | None]]]
+    embeddings: np.ndarray
+    sources: list[SourceSpec]
+
+
+def _load_previous(data_dir: Path) -> _Previous | None:
+    if not store.current_generation(data_dir):
+        return None
+    gen = store.generation_path(data_dir)
+    con = store.connect_readonly(gen)
+    try:
+        docs = store.read_documents(con)
+        by_paper: dict[str, list[tuple[Chunk, int | None]]] = {}
+        for chunk, vec_row in store.read_chunks(con):
+            by_paper.setdefault(chunk.paper_id, []).append((chunk, vec_row))
+    finally:
+        con.close()
+    emb, _ = store.read_embeddings(gen)
+    return _Previous(docs, by_paper, emb, store.read_manifest(gen).sources)
+
+
+def _removable(doc: Document, complete: list[SourceSpec]) -> bool:
+    """A paper may be dropped only if a source that produced it was re-read in full."""
+    path = doc.paper.source_path
+    return bool(path) and any(
+        spec.kind in ("path", "library") and (path == spec.value or path.startswith(spec.value + "/"))
+        for spec in complete
+    )
+
+
+def _final_docs(fresh: list[Document], prev: _Previous | None, mode: Mode,
+                got: Collected, keep_removed: bool, report: BuildReport) -> list[Document]:
+    """The documents the new generation holds: fresh ones merged over the previous set."""
+    if prev is None:
+        return fresh
+    out: dict[str, Document] = {}
+    fresh_ids = {d.paper.paper_id for d in fresh}
+    for pid, (doc, _) in prev.docs.items():
+        if pid in fresh_ids:
+            continue
+        if mode == "reindex" and not keep_removed and _removable(doc, got.complete):
+            report.removed += 1
+            continue
+        out[pid] = doc
+    for doc in fresh:
+        pid = doc.paper.paper_id
+        old = prev.docs.get(pid)
+        # Adding a source enriches a known paper (e.g. its PDF after its digest entry).
+        out[pid] = merge_pair(old[0], doc) if (old and mode == "add") else doc
+    return list(out.values())
+
+
+def _merge_sources(old: list[SourceSpec], new: list[SourceSpec]) -> list[SourceSpec]:
+    by_key = {(s.kind, s.value): s for s in old}
+    for s in new:
+        by_key[(s.kind, s.value)] = s
+    return list(by_key.values())
+
+
+def embed_text(title: str, chunk: Chunk) -> str:
+    """What the encoder sees for a chunk: the paper title gives every chunk its context."""
+    return f"{title}. {chunk.text}"
+
+
+def _chunk_and_embed(docs: list[tuple[Document, str]], prev: _Previous | None,
+                     embedder: Embedder, settings: IndexerSettings, report: BuildReport,
+                     progress: bool) -> tuple[list[Chunk], dict[int, int], np.ndarray]:
+    """Chunks in row order, their vector rows, and the vectors (reused or new)."""
+    chunks: list[Chunk] = []
+    reused: list[tuple[int, int]] = []  # (new chunk row, previous vector row)
+    fresh: list[tuple[int, str]] = []  # (new chunk row, text to embed)
+    t0 = time.perf_counter()
+    for doc, h in docs:
+        pid = doc.paper.paper_id
+        old = prev.docs.get(pid) if prev else None
+        if prev and old and old[1] == h and pid in prev.chunks:
+            report.unchanged += 1
+            for chunk, vec_row in prev.chunks[pid]:
+                if vec_row is not None:
+                    reused.append((len(chunks), vec_row))
+                chunks.append(chunk)
+            continue
+        if old:
+            report.updated += 1
+        else:
+            report.added += 1
+        title = doc.paper.title
+        budget = max(64, settings.max_tokens - embedder.count_tokens(title + ".") - 2)
+        for chunk in chunk_document(doc, words=settings.chunk_words, overlap=settings.chunk_overlap,
+                                    budget=budget, count_tokens=embedder.count_tokens):
+            if chunk.lang == "en":
+                fresh.append((len(chunks), embed_text(title, chunk)))
+            chunks.append(chunk)
+    report.seconds["chunk"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    new_vecs = embedder.embed([t for _, t in fresh], progress=progress)
+    report.embedded = len(fresh)
+    report.seconds["embed"] = time.perf_counter() - t0
+    rows = sorted([(r, "old", v) for r, v in reused] + [(r, "new", i) for i, (r, _) in enumerate(fresh)])
+    vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    vec_rows: dict[int, int] = {}
+    for i, (row, kind, src) in enumerate(rows):
+        vectors[i] = prev.embeddings[src] if kind == "old" and prev is not None else new_vecs[src]
+        vec_rows[row] = i
+    return chunks, vec_rows, vectors
+
+
+def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
+           vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict, keep: int) -> str:
+    """Write a complete generation into a staging dir, then publish it."""
+    name = manifest["generation"]
+    staged = store.staging_dir(data_dir, name)
+    store.write_sqlite(staged / "papers.sqlite", docs, chunks, vec_rows)
+    rows_of_vectors = np.array(sorted(vec_rows, key=vec_rows.__getitem__), dtype=np.int64)
+    index = make_faiss_index(vectors)
+    manifest["faiss_type"] = type(index).__name__
+    store.write_vectors(staged, vectors, rows_of_vectors, index)
+    titles = {d.paper.paper_id: d.paper.title for d, _ in docs}
+    store.write_bm25(staged, build_bm25([f"{titles[c.paper_id]} {c.text}" for c in chunks]))
+    store.write_json(staged / "manifest.json", manifest)
+    store.publish_generation(data_dir, staged, name, keep)
+    return name
+
+
+def build(specs: list[SourceSpec], settings: IndexerSettings,
+          embedder_factory: Callable[[], Embedder], *, mode: Mode = "add",
+          keep_removed: bool = False, progress: bool = True) -> BuildReport:
+    """Run one indexing job under the data directory's lock and publish a new generation.
+
+    Raises:
+        LockedError: another job holds the lock.
+        ParseError: a local source path does not exist.
+    """
+    data_dir = settings.data_dir
+    report = BuildReport()
+    with store.job_lock(data_dir):
+        t0 = time.perf_counter()
+        prev = _load_previous(data_dir)
+        got = collect(specs, settings, incremental=mode == "reindex", progress=progress)
+        report.skipped, report.notices = got.skipped, got.notices
+        docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
+        report.seconds["parse"] = time.perf_counter() - t0
+        if not docs and prev is None:
+            report.notices.append("no papers found in the given sources; nothing indexed")
+            return report
+        hashed = [(d, d.content_hash()) for d in docs]
+        embedder = embedder_factory()
+        chunks, vec_rows, vectors = _chunk_and_embed(hashed, prev, embedder, settings, report,
+                                                     progress)
+        t0 = time.perf_counter()
+        manifest = _manifest(settings, embedder, hashed, chunks, vectors, report,
+                             _merge_sources(prev.sources if prev else [], got.sources))
+        report.generation = _write(data_dir, hashed, chunks, vec_rows, vectors, manifest,
+                                   settings.keep_generations)
+        report.seconds["write"] = time.perf_counter() - t0
+        report.papers, report.chunks = len(hashed), len(chunks)
+    return report
+
+
+def _manifest(settings: IndexerSettings, embedder: Embedder, docs: list, chunks: list,
+              vectors: np.ndarray, report: BuildReport, sources: list[SourceSpec]) -> dict:
+    return store.IndexManifest(
+        generation=store.new_generation_name(), built_at=datetime.now(UTC),
+        model_id=embedder.model_id, dim=embedder.dim, backend=embedder.backend,
+        chunk_words=settings.chunk_words, chunk_overlap=settings.chunk_overlap,
+        max_tokens=settings.max_tokens, papers=len(docs), chunks=len(chunks),
+        vectors=len(vectors), sources=sources, seconds=dict(report.seconds),
+    ).model_dump(mode="json")

@@ -1,0 +1,171 @@
+"""Section-aware chunking: passages → overlapping chunks that fit the encoder.
+
+Chunks never cross a section boundary, so a hit can be cited as paper · section ·
+page. Text is packed sentence by sentence to about `chunk_words` words with a small
+overlap; a chunk whose word-piece count would exceed the model's window is split
+further, because sentence-transformers would otherwise truncate it silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from indexer.models import Chunk, Document, Passage
+
+TokenCounter = Callable[[str], int]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s+(?=[\"'(\[A-Z0-9\u4e00-\u9fff])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A sentence of a section: its text, offsets into the section text, and page."""
+
+    text: str
+    start: int
+    end: int
+    page: int | None
+
+
+def word_count(text: str) -> int:
+    """Words for chunk sizing; each CJK character counts as one word."""
+    return len(text.split()) + len(_CJK.findall(text))
+
+
+def _section_runs(passages: Iterable[Passage]) -> list[list[Passage]]:
+    """Group consecutive passages that share a section heading."""
+    runs: list[list[Passage]] = []
+    for p in passages:
+        if not p.text.strip():
+            continue
+        if runs and runs[-1][0].section == p.section:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
+
+
+def _sentences(run: list[Passage]) -> list[_Span]:
+    """Split a section's passages into sentences, keeping page and character offsets."""
+    spans: list[_Span] = []
+    offset = 0
+    for passage in run:
+        text = passage.text
+        pos = 0
+        for piece in [*_SENTENCE_END.split(text)]:
+            start = text.find(piece, pos)
+            if start < 0:  # defensive: split pieces always occur in order
+                start = pos
+            end = start + len(piece)
+            pos = end
+            if piece.strip():
+                spans.append(_Span(piece.strip(), offset + start, offset + end, passage.page))
+        offset += len(text) + 1  # passages are joined with one separator character
+    return spans
+
+
+def _split_long(span: _Span, max_words: int) -> list[_Span]:
+    """Cut one over-long sentence into word windows (rare: tables, run-on text)."""
+    words = span.text.split()
+    if len(words) <= max_words:
+        return [span]
+    out = []
+    for i in range(0, len(words), max_words):
+        piece = " ".join(words[i : i + max_words])
+        out.append(_Span(piece, span.start, span.end, span.page))
+    return out
+
+
+def _pack(spans: list[_Span], words: int, overlap: int) -> list[list[_Span]]:
+    """Greedy sentence packing to ~`words` words, repeating ~`overlap` words."""
+    groups: list[list[_Span]] = []
+    current: list[_Span] = []
+    size = 0
+    for span in spans:
+        n = word_count(span.text)
+        if current and size + n > words:
+            groups.append(current)
+            keep: list[_Span] = []
+            kept = 0
+            for prev in reversed(current):
+                kept += word_count(prev.text)
+                if kept > overlap:
+                    break
+                keep.insert(0, prev)
+            current, size = keep, sum(word_count(s.text) for s in keep)
+        current.append(span)
+        size += n
+    if current and (not groups or current[-1] is not groups[-1][-1]):
+        groups.append(current)
+    return groups
+
+
+def _fit(group: list[_Span], budget: int, count: TokenCounter) -> list[list[_Span]]:
+    """Split a packed group in halves until every part fits the token budget."""
+    text = " ".join(s.text for s in group)
+    if count(text) <= budget or len(group) == 1:
+        if len(group) == 1 and count(text) > budget:
+            words = max(8, len(text.split()) // 2)
+            halves = _split_long(group[0], words)
+            if len(halves) > 1:
+                return [part for h in halves for part in _fit([h], budget, count)]
+        return [group]
+    mid = len(group) // 2
+    return _fit(group[:mid], budget, count) + _fit(group[mid:], budget, count)
+
+
+def chunk_document(
+    doc: Document,
+    *,
+    words: int = 200,
+    overlap: int = 30,
+    budget: int = 240,
+    count_tokens: TokenCounter | None = None,
+) -> list[Chunk]:
+    """Chunk a document's English passages, then add its machine-generated Chinese text.
+
+    Args:
+        doc: the paper and its passages.
+        words: target words per chunk.
+        overlap: words repeated from the previous chunk of the same section.
+        budget: maximum word pieces per chunk (the model window minus room for the title).
+        count_tokens: word-piece counter of the embedding model; words × 1.5 when None.
+
+    Returns:
+        Chunks in reading order; English ones first, then at most one Chinese chunk.
+    """
+    count = count_tokens or (lambda t: int(word_count(t) * 1.5))
+    chunks: list[Chunk] = []
+    for run in _section_runs(doc.passages):
+        spans = [s for sp in _sentences(run) for s in _split_long(sp, words)]
+        for group in _pack(spans, words, overlap):
+            for part in _fit(group, budget, count):
+                chunks.append(_make_chunk(doc, len(chunks), run[0].section, part, "en"))
+    zh = _chinese_text(doc)
+    if zh:
+        span = _Span(zh, 0, len(zh), None)
+        chunks.append(_make_chunk(doc, len(chunks), "Summary (machine-generated)", [span], "zh"))
+    return chunks
+
+
+def _chinese_text(doc: Document) -> str:
+    """The digest's Chinese summary and takeaways, for keyword search only."""
+    parts = [doc.paper.summary_zh.strip(), *(t.strip() for t in doc.paper.takeaways_zh)]
+    return "\n".join(p for p in parts if p)
+
+
+def _make_chunk(doc: Document, ordinal: int, section: str, spans: list[_Span], lang: str) -> Chunk:
+    return Chunk(
+        chunk_id=f"{doc.paper.paper_id}#{ordinal}",
+        paper_id=doc.paper.paper_id,
+        ordinal=ordinal,
+        section=section,
+        page=spans[0].page,
+        start=spans[0].start,
+        end=spans[-1].end,
+        text=" ".join(s.text for s in spans) if lang == "en" else spans[0].text,
+        lang="zh" if lang == "zh" else "en",
+    )

@@ -1,0 +1,25 @@
+"""Indexer domain errors. Each names the path, id or page that failed."""
+
+
+class IndexerError(Exception):
+    """Base class: anything the CLI reports as a one-line error."""
+
+
+class ParseError(IndexerError):
+    """A file or entry could not be parsed (corrupt, encrypted, empty, truncated)."""
+
+
+class FetchError(IndexerError):
+    """A remote source (arXiv) could not be reached or answered garbage."""
+
+
+class StoreError(IndexerError):
+    """The index on disk is missing, incompatible or could not be written."""
+
+
+class IndexNotFoundError(StoreError):
+    """No index generation exists in the data directory."""
+
+
+class LockedError(IndexerError):
+    """Another indexing job holds the lock on the data directory."""

@@ -1,0 +1,60 @@
+"""Keyword tokenisation shared by the index build and the query side.
+
+English: lower-cased word tokens, stop words removed, a light suffix folding so
+"avatars"/"avatar" and "rendering"/"render" meet. Chinese: jieba's search-mode
+segmentation, which also emits the sub-words of long compounds (数字人 → 数字, 数字人).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u3400-\u9fff]+")
+_CJK_RUN = re.compile(r"^[\u3400-\u9fff]+$")
+
+STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "has", "have", "in", "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "then", "these", "this", "to", "was", "we", "were", "which", "while", "with", "without", "via", "using", "based", "use", "used", "than", "such", "also", "both", "not", "but", "more", "most", "new", "paper", "propose", "proposed", "method", "methods", "approach", "approaches", "show", "shows", "results", "work"]
+)
+ZH_STOPWORDS = frozenset(["的", "了", "和", "与", "及", "在", "是", "为", "对", "中", "等", "一种", "一个", "我们", "本文", "提出", "方法", "通过", "进行", "以及", "可以", "能够", "什么", "哪些", "怎么", "如何", "有", "吗", "呢", "用", "用于", "基于", "关于", "论文", "研究"])
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # jieba prints its dictionary load otherwise
+    jieba.initialize()
+    return jieba
+
+
+def fold(word: str) -> str:
+    """Light English suffix folding (a tiny, predictable stand-in for a stemmer)."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains Chinese characters."""
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Keyword tokens of mixed English/Chinese text, in order, stop words removed."""
+    tokens: list[str] = []
+    for m in _WORD.finditer(text.lower()):
+        tok = m.group(0)
+        if _CJK_RUN.match(tok):
+            tokens.extend(
+                w for w in _jieba().cut_for_search(tok) if w.strip() and w not in ZH_STOPWORDS
+            )
+        elif tok not in STOPWORDS:
+            tokens.append(fold(tok))
+    return tokens

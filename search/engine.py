@@ -1,0 +1,133 @@
+"""The search engine: loads a generation once, answers hybrid queries, follows new generations.
+
+A `Searcher` holds one immutable `Snapshot` of the current generation. When the
+CURRENT pointer moves (a reindex finished), the next request loads the new
+generation and swaps the reference; requests already running finish on the old one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from indexer.embed import Embedder, load_embedder
+from indexer.models import Paper
+from search.config import SearchSettings
+from search.errors import PaperNotFoundError
+from search.filters import matches
+from search.fuse import best_rank_per_paper, rrf
+from search.models import Filters, Hit, SearchResponse
+from search.query import ParsedQuery, parse_query
+from search.snapshot import Snapshot, load_snapshot
+
+logger = logging.getLogger(__name__)
+
+
+class Searcher:
+    """Hybrid (dense + BM25) search over the current index generation."""
+
+    def __init__(self, settings: SearchSettings,
+                 embedder_factory: Callable[[], Embedder] | None = None) -> None:
+        self.settings = settings
+        self._factory = embedder_factory or (lambda: load_embedder(settings.backend))
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self.snapshot: Snapshot = load_snapshot(settings.data_dir)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The query encoder, created on first use and shared by all requests."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = self._factory()
+                self.snapshot.check_model(self._embedder)
+            return self._embedder
+
+    def refresh(self, min_interval: float = 1.0) -> Snapshot:
+        """Switch to a newer generation if CURRENT moved; cheap to call per request."""
+        now = time.monotonic()
+        if now - self._checked < min_interval:
+            return self.snapshot
+        self._checked = now
+        if self.snapshot.is_current():
+            return self.snapshot
+        with self._lock:
+            if not self.snapshot.is_current():
+                fresh = load_snapshot(self.settings.data_dir)
+                if self._embedder is not None:
+                    fresh.check_model(self._embedder)
+                logger.info("switched to index generation %s", fresh.generation)
+                self.snapshot = fresh
+        return self.snapshot
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> SearchResponse:
+        """One hit per paper, best first. Raises QueryError for an empty query."""
+        t0 = time.perf_counter()
+        snap = self.refresh()
+        q = parse_query(query, self.settings.max_query_chars)
+        filters = filters or Filters()
+        hits = self._lookup(snap, q) if q.arxiv_id else self._hybrid(snap, q, k, filters)
+        return SearchResponse(
+            query=q.raw, took_ms=round((time.perf_counter() - t0) * 1000, 2), total=len(hits),
+            hits=hits, notices=q.notices,
+            expanded_query=q.dense_text if q.chinese else None,
+        )
+
+    def _lookup(self, snap: Snapshot, q: ParsedQuery) -> list[Hit]:
+        if q.arxiv_id not in snap.paper_index:
+            q.notices.append(f"arXiv {q.arxiv_id} is not in the index")
+            return []
+        p = snap.paper_index[q.arxiv_id]
+        row = snap.first_row(p)
+        return [snap.hit(p, 1.0, row)]
+
+    def _allowed(self, snap: Snapshot, filters: Filters) -> np.ndarray | None:
+        if not filters.active():
+            return None
+        keep = np.array([matches(paper, filters) for paper in snap.papers], dtype=bool)
+        return keep[snap.paper_of_row]
+
+    def _hybrid(self, snap: Snapshot, q: ParsedQuery, k: int, filters: Filters) -> list[Hit]:
+        """Dense and keyword chunk rankings → paper rankings → weighted RRF → hits."""
+        allowed = self._allowed(snap, filters)
+        if allowed is not None and not allowed.any():
+            return []
+        n = self.settings.candidates
+        qvec = self.embedder.embed([q.dense_text])[0]
+        dense_rows = snap.dense(qvec, n, allowed)
+        sparse_rows = snap.sparse(q.sparse_tokens, n, allowed)
+        # An untranslated Chinese query gives the English-only encoder nothing to work with.
+        dense_w = self.settings.dense_weight * (0.3 if q.chinese and not q.expansions else 1.0)
+        fused = rrf(
+            [
+                (best_rank_per_paper(dense_rows, snap.paper_of_row), dense_w),
+                (best_rank_per_paper(sparse_rows, snap.paper_of_row), self.settings.sparse_weight),
+            ],
+            k=self.settings.rrf_k,
+        )
+        return [snap.hit(p, score, row) for p, score, row in fused[:k]]
+
+    def paper(self, paper_id: str) -> Paper:
+        """A paper's stored record. Raises PaperNotFoundError."""
+        snap = self.refresh()
+        idx = snap.paper_index.get(paper_id)
+        if idx is None:
+            raise PaperNotFoundError(f"paper {paper_id} is not in the index")
+        return snap.papers[idx]
+
+    def similar(self, paper_id: str, k: int = 10) -> list[Hit]:
+        """Papers nearest to this one by their mean chunk vector."""
+        snap = self.refresh()
+        idx = snap.paper_index.get(paper_id)
+        if idx is None:
+            raise PaperNotFoundError(f"paper {paper_id} is not in the index")
+        sims = snap.paper_vectors @ snap.paper_vectors[idx]
+        sims[idx] = -np.inf
+        order = np.argsort(-sims)[:k]
+        return [snap.hit(int(p), float(sims[p]), snap.first_row(int(p))) for p in order
+                if np.isfinite(sims[p])]

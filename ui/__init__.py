@@ -1,0 +1,1 @@
+"""Avatar Scholar: ui package."""
