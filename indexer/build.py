@@ -31,6 +31,8 @@ from indexer.vectors import build_bm25, make_faiss_index
 logger = logging.getLogger(__name__)
 
 Mode = Literal["add", "reindex"]
+Progress = Callable[[str, int, int], None]  # (stage, done, total) for UIs; tqdm covers the CLI
+EMBED_SLICE = 256  # texts per progress update; large enough to keep batches full
 
 
 @dataclass
@@ -127,7 +129,8 @@ def embed_text(title: str, chunk: Chunk) -> str:
 
 def _chunk_and_embed(docs: list[tuple[Document, str]], prev: _Previous | None,
                      embedder: Embedder, settings: IndexerSettings, report: BuildReport,
-                     progress: bool) -> tuple[list[Chunk], dict[int, int], np.ndarray]:
+                     progress: bool, on_progress: Progress | None
+                     ) -> tuple[list[Chunk], dict[int, int], np.ndarray]:
     """Chunks in row order, their vector rows, and the vectors (reused or new)."""
     chunks: list[Chunk] = []
     reused: list[tuple[int, int]] = []  # (new chunk row, previous vector row)
@@ -156,7 +159,7 @@ def _chunk_and_embed(docs: list[tuple[Document, str]], prev: _Previous | None,
             chunks.append(chunk)
     report.seconds["chunk"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    new_vecs = embedder.embed([t for _, t in fresh], progress=progress)
+    new_vecs = _embed(embedder, [t for _, t in fresh], progress, on_progress)
     report.embedded = len(fresh)
     report.seconds["embed"] = time.perf_counter() - t0
     rows = sorted([(r, "old", v) for r, v in reused] + [(r, "new", i) for i, (r, _) in enumerate(fresh)])
@@ -166,6 +169,18 @@ def _chunk_and_embed(docs: list[tuple[Document, str]], prev: _Previous | None,
         vectors[i] = prev.embeddings[src] if kind == "old" and prev is not None else new_vecs[src]
         vec_rows[row] = i
     return chunks, vec_rows, vectors
+
+
+def _embed(embedder: Embedder, texts: list[str], progress: bool,
+           on_progress: Progress | None) -> np.ndarray:
+    """Embed in slices so a UI can show progress; one tqdm bar for the CLI."""
+    if on_progress is None:
+        return embedder.embed(texts, progress=progress)
+    parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
+    for start in range(0, len(texts), EMBED_SLICE):
+        parts.append(embedder.embed(texts[start : start + EMBED_SLICE]))
+        on_progress("embed", min(start + EMBED_SLICE, len(texts)), len(texts))
+    return np.concatenate(parts)
 
 
 def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
@@ -187,8 +202,15 @@ def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk]
 
 def build(specs: list[SourceSpec], settings: IndexerSettings,
           embedder_factory: Callable[[], Embedder], *, mode: Mode = "add",
-          keep_removed: bool = False, progress: bool = True) -> BuildReport:
+          keep_removed: bool = False, progress: bool = True,
+          on_progress: Progress | None = None,
+          use_watermarks: bool | None = None) -> BuildReport:
     """Run one indexing job under the data directory's lock and publish a new generation.
+
+    `mode="add"` merges what the sources yield into the current papers; `"reindex"`
+    treats the sources as the whole truth (papers gone from a fully re-read source are
+    removed unless `keep_removed`). arXiv sources ask only for what changed since their
+    watermark when `use_watermarks` (default: in reindex mode).
 
     Raises:
         LockedError: another job holds the lock.
@@ -199,8 +221,13 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
     with store.job_lock(data_dir):
         t0 = time.perf_counter()
         prev = _load_previous(data_dir)
-        got = collect(specs, settings, incremental=mode == "reindex", progress=progress)
+        watermarks = mode == "reindex" if use_watermarks is None else use_watermarks
+        got = collect(specs, settings, incremental=watermarks, progress=progress)
         report.skipped, report.notices = got.skipped, got.notices
+        if prev is not None and not got.documents and not got.complete:
+            report.notices.append("nothing new from the sources; the index is unchanged")
+            report.papers = len(prev.docs)
+            return report
         docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
         report.seconds["parse"] = time.perf_counter() - t0
         if not docs and prev is None:
@@ -208,8 +235,10 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
             return report
         hashed = [(d, d.content_hash()) for d in docs]
         embedder = embedder_factory()
+        if on_progress:
+            on_progress("parse", len(hashed), len(hashed))
         chunks, vec_rows, vectors = _chunk_and_embed(hashed, prev, embedder, settings, report,
-                                                     progress)
+                                                     progress, on_progress)
         t0 = time.perf_counter()
         manifest = _manifest(settings, embedder, hashed, chunks, vectors, report,
                              _merge_sources(prev.sources if prev else [], got.sources))
@@ -217,6 +246,8 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
                                    settings.keep_generations)
         report.seconds["write"] = time.perf_counter() - t0
         report.papers, report.chunks = len(hashed), len(chunks)
+        if on_progress:
+            on_progress("write", 1, 1)
     return report
 
 

@@ -33,7 +33,7 @@ def register(name: str, help_text: str, add_args: Callable[[argparse.ArgumentPar
 
 def build_parser() -> argparse.ArgumentParser:
     """The full CLI, with a subparser per registered command."""
-    from search import commands  # noqa: F401 - registers the subcommands
+    from search import commands, commands_admin, commands_run  # noqa: F401 - registers them
 
     parser = argparse.ArgumentParser(
         prog="avatar-scholar",
@@ -94,6 +94,3 @@ def _fail(exc: BaseException, code: int) -> int:
     sys.stderr.write(f"error: {first}\n")
     return code
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,7 @@
+"""`python -m search` runs the avatar-scholar CLI."""
+
+import sys
+
+from search.cli import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""`avatar-scholar run`: build the default library if there is no index, then serve API + UI.
+
+This is what `make run` calls. The API and the Streamlit UI run as child processes
+(the same console script's `serve` and `ui`), both stopped on Ctrl-C or when either
+exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from indexer import store
+from indexer.build import build
+from indexer.embed import load_embedder
+from search.cli import register
+from search.commands import report_build
+from search.config import SearchSettings
+from search.defaults import default_specs
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def ensure_default_index(settings: SearchSettings, quiet: bool = False) -> None:
+    """Build the default library (bundle + inbox + arXiv when reachable) if no index exists."""
+    if store.current_generation(settings.data_dir):
+        return
+    specs = default_specs(settings.data_dir)
+    if not specs:
+        sys.stderr.write("no index and no default sources: the app will open empty\n")
+        return
+    sys.stderr.write(f"building the default index in {settings.data_dir} (first run only)\n")
+    report = build(specs, settings, lambda: load_embedder(settings.backend, settings.batch_size),
+                   mode="add", progress=not quiet)
+    report_build(report, settings, "index")
+
+
+def _child(args: list[str], settings: SearchSettings, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "search", "--data-dir", str(settings.data_dir), *args]
+    return subprocess.Popen(cmd, env=env, start_new_session=True)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def run_run(args: argparse.Namespace, settings: SearchSettings) -> int:
+    host, api_port, ui_port = settings.api_host, settings.api_port, settings.ui_port
+    for name, port, var in (("API", api_port, "API_PORT"), ("UI", ui_port, "UI_PORT")):
+        if port_in_use(host, port):
+            sys.stderr.write(f"error: {name} port {port} on {host} is already in use"
+                             f" (set AVATAR_SCHOLAR_{var} to another port)\n")
+            return 1
+    if not args.no_build:
+        ensure_default_index(settings, args.quiet)
+    api_url = f"http://{host}:{api_port}"
+    env = {**os.environ, "AVATAR_SCHOLAR_API_URL": api_url, "HF_HUB_OFFLINE": "1",
+           "AVATAR_SCHOLAR_API_PORT": str(api_port), "AVATAR_SCHOLAR_UI_PORT": str(ui_port)}
+    procs = [_child(["serve", "--host", host, "--port", str(api_port)], settings, env),
+             _child(["ui"], settings, env)]
+    sys.stdout.write(f"Avatar Scholar API: {api_url}/docs\nAvatar Scholar UI:  http://{host}:{ui_port}\n"
+                     "Press Ctrl-C to stop both.\n")
+    sys.stdout.flush()
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        return next(p.returncode for p in procs if p.returncode is not None) or 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(procs)
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-build", action="store_true", help="start even if there is no index")
+
+
+register("run", "Build the default library if needed, then start the API and the UI.",
+         _run_args, run_run)
