@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from tqdm import tqdm
 
 from indexer import store
 from indexer.chunk import chunk_document
 from indexer.collect import Collected, collect
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder
+from indexer.faults import checkpoint
 from indexer.merge import merge_all, merge_pair
 from indexer.models import Chunk, Document, SkipReport, SourceSpec
 from indexer.vectors import build_bm25, make_faiss_index
@@ -173,14 +175,18 @@ def _chunk_and_embed(docs: list[tuple[Document, str]], prev: _Previous | None,
 
 def _embed(embedder: Embedder, texts: list[str], progress: bool,
            on_progress: Progress | None) -> np.ndarray:
-    """Embed in slices so a UI can show progress; one tqdm bar for the CLI."""
-    if on_progress is None:
-        return embedder.embed(texts, progress=progress)
-    parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
-    for start in range(0, len(texts), EMBED_SLICE):
-        parts.append(embedder.embed(texts[start : start + EMBED_SLICE]))
-        on_progress("embed", min(start + EMBED_SLICE, len(texts)), len(texts))
-    return np.concatenate(parts)
+    """Embed in length-sorted slices: full batches, a progress bar, and crash points."""
+    order = np.argsort([len(t) for t in texts], kind="stable")[::-1]
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    with tqdm(total=len(texts), desc="embed", unit="chunk", disable=not progress) as bar:
+        for start in range(0, len(texts), EMBED_SLICE):
+            idx = order[start : start + EMBED_SLICE]
+            out[idx] = embedder.embed([texts[i] for i in idx])
+            bar.update(len(idx))
+            if on_progress:
+                on_progress("embed", min(start + EMBED_SLICE, len(texts)), len(texts))
+            checkpoint("embed")
+    return out
 
 
 def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
@@ -196,6 +202,7 @@ def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk]
     titles = {d.paper.paper_id: d.paper.title for d, _ in docs}
     store.write_bm25(staged, build_bm25([f"{titles[c.paper_id]} {c.text}" for c in chunks]))
     store.write_json(staged / "manifest.json", manifest)
+    checkpoint("write")
     store.publish_generation(data_dir, staged, name, keep)
     return name
 
@@ -230,6 +237,7 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
             return report
         docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
         report.seconds["parse"] = time.perf_counter() - t0
+        checkpoint("parse")
         if not docs and prev is None:
             report.notices.append("no papers found in the given sources; nothing indexed")
             return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
@@ -21,6 +21,7 @@ from indexer.models import Document, SkipReport, SourceSpec
 
 logger = logging.getLogger(__name__)
 
+WATERMARK_MARGIN = timedelta(days=3)
 DIGEST_SUFFIXES = {".md", ".markdown", ".txt"}
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
@@ -110,9 +111,12 @@ def read_arxiv(spec: SourceSpec, settings: IndexerSettings, out: Collected,
     if not network_available(settings.arxiv_url):
         out.notices.append(f"arXiv unreachable ({settings.arxiv_url}): skipped 'arxiv:{spec.value}'")
         return
-    query = ArxivQuery(spec.value, since=spec.since, max_results=spec.max_results or 200)
+    query = ArxivQuery(spec.value, since=spec.since, max_results=spec.max_results or 200,
+                       topic=spec.value)
     watermark = spec.watermark if incremental else None
-    started = datetime.now(UTC)
+    # arXiv's `updated` is the submission time of a version, announced hours or days
+    # later; a margin keeps late announcements from slipping under the watermark.
+    started = datetime.now(UTC) - WATERMARK_MARGIN
     try:
         for doc in fetch_arxiv(query, make_client(settings), updated_after=watermark):
             out.documents.append(doc)

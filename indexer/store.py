@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from indexer.errors import IndexNotFoundError, LockedError, StoreError
+from indexer.faults import checkpoint
 from indexer.models import Chunk, Document, Paper, Passage, SourceSpec
 
 SCHEMA = """
@@ -157,6 +158,7 @@ def publish_generation(data_dir: Path, staged: Path, name: str, keep: int = 2) -
     _fsync_tree(staged)
     final = generations_dir(data_dir) / name
     os.replace(staged, final)
+    checkpoint("switch")
     pointer = data_dir / "CURRENT"
     tmp = data_dir / ".CURRENT.tmp"
     tmp.write_text(name + "\n", encoding="utf-8")

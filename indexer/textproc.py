@@ -13,6 +13,12 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u3400-\u9fff]+")
 _CJK_RUN = re.compile(r"^[\u3400-\u9fff]+$")
+# Links in arXiv comments: http(s) URLs, and bare github.com/… or *.github.io addresses.
+_URL = re.compile(
+    r"https?://[^\s<>()\[\]{}，。；、）]+"
+    r"|(?<![\w/.])(?:(?:[\w-]+\.)+github\.io|github\.com(?=/))(?:/[^\s<>()\[\]{}，。；、）]*)?",
+    re.IGNORECASE,
+)
 
 STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "has", "have", "in", "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their", "then", "these", "this", "to", "was", "we", "were", "which", "while", "with", "without", "via", "using", "based", "use", "used", "than", "such", "also", "both", "not", "but", "more", "most", "new", "paper", "propose", "proposed", "method", "methods", "approach", "approaches", "show", "shows", "results", "work"]
@@ -58,3 +64,18 @@ def tokenize(text: str) -> list[str]:
         elif tok not in STOPWORDS:
             tokens.append(fold(tok))
     return tokens
+
+
+def comment_links(comment: str) -> dict[str, str]:
+    """Code and project links in an arXiv comment (arXiv's own links are dropped)."""
+    links: dict[str, str] = {}
+    for raw in _URL.findall(comment):
+        url = raw.rstrip(".,;:!?'\"")
+        if not url.lower().startswith("http"):
+            url = f"https://{url}"
+        host = url.split("/")[2].lower()
+        if host.endswith("arxiv.org"):
+            continue
+        kind = "code" if host in ("github.com", "www.github.com") else "project"
+        links.setdefault(kind, url)
+    return links

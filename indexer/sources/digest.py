@@ -20,6 +20,7 @@ from pathlib import Path
 
 from indexer.errors import ParseError
 from indexer.models import Document, Paper, Passage, SkipReport, parse_arxiv_id
+from indexer.textproc import comment_links
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,6 @@ _TAKEAWAY_LABEL = re.compile(r"takeaways|要点|见解|关键点|主要结论|�
 _MARKER = re.compile(r"^\s*\*\*\[ChatPaperFree\]\(")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)、])\s+(?P<text>\S.*)$")
 _BOLD_LINE = re.compile(r"^\*\*(?P<text>.+?)\*\*$")
-_URL = re.compile(
-    r"https?://[^\s<>()\[\]{}，。；、）]+"
-    r"|(?<![\w/.])(?:(?:[\w-]+\.)+github\.io|github\.com(?=/))(?:/[^\s<>()\[\]{}，。；、）]*)?",
-    re.IGNORECASE,
-)
 _HTML_TAG = re.compile(
     r"</?(?:p|li|ol|ul|strong|em|b|i|u|code|pre|a|h[1-6]|blockquote|br|hr|span|div|img|sup|sub"
     r"|table|thead|tbody|tr|td|th)\b[^>]*>",
@@ -98,21 +94,6 @@ def _topics(meta: FrontMatter, path: Path) -> list[str]:
     topics = [str(meta.get("title") or ""), *(tags if isinstance(tags, list) else [tags])]
     # no topic in the front matter: the file name (元宇宙_虚拟人 → 元宇宙/虚拟人)
     return sorted({t for t in map(_collapse, topics) if t} or {path.stem.replace("_", "/")})
-
-
-def _links(comment: str) -> dict[str, str]:
-    """Code and project links in an arXiv comment (arXiv's own links are dropped)."""
-    links: dict[str, str] = {}
-    for raw in _URL.findall(comment):
-        url = raw.rstrip(".,;:!?'\"")
-        if not url.lower().startswith("http"):
-            url = f"https://{url}"
-        host = url.split("/")[2].lower()
-        if host.endswith("arxiv.org"):
-            continue
-        kind = "code" if host in ("github.com", "www.github.com") else "project"
-        links.setdefault(kind, url)
-    return links
 
 
 def _machine_fields(lines: list[str]) -> tuple[str, list[str]]:
@@ -190,7 +171,7 @@ def _parse_entry(block: str, path: Path, meta: FrontMatter, is_last: bool) -> Do
         paper_id=ident[0], arxiv_id=ident[0], version=ident[1], title=title,
         authors=authors, abstract=abstract, comment=comment, first_seen=digest_day,
         digest_dates=[digest_day] if digest_day else [], topics=_topics(meta, path),
-        links=_links(comment), summary_zh=summary, takeaways_zh=takeaways,
+        links=comment_links(comment), summary_zh=summary, takeaways_zh=takeaways,
         structured_zh=_html_to_text(structured), source="digest", source_path=str(path),
     )  # fmt: skip
     return Document(paper=paper, passages=[Passage(section="Abstract", text=abstract)])
