@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from indexer.config import IndexerSettings
@@ -11,6 +13,12 @@ class SearchSettings(IndexerSettings):
     """Everything the engine, the API and the UI launcher read from the environment."""
 
     candidates: int = Field(200, description="Chunks taken from each retriever before fusion.")
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex", description="Score fusion: convex mix of normalised scores, or RRF."
+    )
+    zh_dense_weight: float = Field(
+        0.6, description="Dense weight for Chinese queries (the encoder sees a glossary translation)."
+    )
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
     sparse_weight: float = Field(1.0, description="Weight of the keyword ranking in the fusion.")

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 
@@ -19,12 +20,14 @@ from indexer.models import Paper
 from search.config import SearchSettings
 from search.errors import PaperNotFoundError
 from search.filters import matches
-from search.fuse import best_rank_per_paper, rrf
+from search.fuse import convex, per_paper, rrf
 from search.models import Filters, Hit, SearchResponse
 from search.query import ParsedQuery, parse_query
 from search.snapshot import Snapshot, load_snapshot
 
 logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "sparse"]
 
 
 class Searcher:
@@ -41,12 +44,19 @@ class Searcher:
 
     @property
     def embedder(self) -> Embedder:
-        """The query encoder, created on first use and shared by all requests."""
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = self._factory()
-                self.snapshot.check_model(self._embedder)
-            return self._embedder
+        """The query encoder, created on first use and shared by all requests.
+
+        Raises IncompatibleIndexError on every call (not only the first) while the
+        served generation was built by another model.
+        """
+        embedder = self._embedder
+        if embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = self._factory()
+                embedder = self._embedder
+        self.snapshot.check_model(embedder)
+        return embedder
 
     def refresh(self, min_interval: float = 1.0) -> Snapshot:
         """Switch to a newer generation if CURRENT moved; cheap to call per request."""
@@ -65,13 +75,17 @@ class Searcher:
                 self.snapshot = fresh
         return self.snapshot
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> SearchResponse:
-        """One hit per paper, best first. Raises QueryError for an empty query."""
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               mode: Mode = "hybrid") -> SearchResponse:
+        """One hit per paper, best first. Raises QueryError for an empty query.
+
+        `mode` selects dense-only or keyword-only retrieval (for benchmarks).
+        """
         t0 = time.perf_counter()
         snap = self.refresh()
         q = parse_query(query, self.settings.max_query_chars)
         filters = filters or Filters()
-        hits = self._lookup(snap, q) if q.arxiv_id else self._hybrid(snap, q, k, filters)
+        hits = self._lookup(snap, q) if q.arxiv_id else self._hybrid(snap, q, k, filters, mode)
         return SearchResponse(
             query=q.raw, took_ms=round((time.perf_counter() - t0) * 1000, 2), total=len(hits),
             hits=hits, notices=q.notices,
@@ -92,24 +106,24 @@ class Searcher:
         keep = np.array([matches(paper, filters) for paper in snap.papers], dtype=bool)
         return keep[snap.paper_of_row]
 
-    def _hybrid(self, snap: Snapshot, q: ParsedQuery, k: int, filters: Filters) -> list[Hit]:
+    def _hybrid(self, snap: Snapshot, q: ParsedQuery, k: int, filters: Filters,
+                mode: Mode = "hybrid") -> list[Hit]:
         """Dense and keyword chunk rankings → paper rankings → weighted RRF → hits."""
         allowed = self._allowed(snap, filters)
         if allowed is not None and not allowed.any():
             return []
         n = self.settings.candidates
-        qvec = self.embedder.embed([q.dense_text])[0]
-        dense_rows = snap.dense(qvec, n, allowed)
-        sparse_rows = snap.sparse(q.sparse_tokens, n, allowed)
-        # An untranslated Chinese query gives the English-only encoder nothing to work with.
-        dense_w = self.settings.dense_weight * (0.3 if q.chinese and not q.expansions else 1.0)
-        fused = rrf(
-            [
-                (best_rank_per_paper(dense_rows, snap.paper_of_row), dense_w),
-                (best_rank_per_paper(sparse_rows, snap.paper_of_row), self.settings.sparse_weight),
-            ],
-            k=self.settings.rrf_k,
-        )
+        dense: tuple[list[int], list[float]] = ([], [])
+        if mode != "sparse":
+            qvec = self.embedder.embed([q.dense_text])[0]
+            dense = snap.dense(qvec, n, allowed)
+        sparse = snap.sparse(q.sparse_tokens, n, allowed) if mode != "dense" else ([], [])
+        # The encoder only sees a glossary translation of a Chinese query: trust it less.
+        dense_w = self.settings.dense_weight * (
+            self.settings.zh_dense_weight if q.chinese else 1.0)
+        rankings = [per_paper(*dense, snap.paper_of_row, dense_w),
+                    per_paper(*sparse, snap.paper_of_row, self.settings.sparse_weight)]
+        fused = rrf(rankings, self.settings.rrf_k) if self.settings.fusion == "rrf" else convex(rankings)
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
 
     def paper(self, paper_id: str) -> Paper:

@@ -55,7 +55,8 @@ def expand_chinese(text: str) -> tuple[list[str], str]:
     Longest terms match first, and a matched span is consumed so that 说话人头 does
     not also fire 说话 and 人头.
     """
-    rest = text
+    # Digests write "3D 重建" as often as "3D重建": match glossary terms without spaces.
+    rest = "".join(text.split())
     found: list[str] = []
     for zh, en in glossary().items():
         if zh in rest:

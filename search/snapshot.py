@@ -69,37 +69,41 @@ class Snapshot:
     def first_row(self, paper: int) -> int:
         return int(self.first_row_of[paper])
 
-    def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> list[int]:
-        """Chunk rows nearest to the query vector, restricted to allowed rows."""
+    def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None
+              ) -> tuple[list[int], list[float]]:
+        """Chunk rows nearest to the query vector (and their cosines), within allowed rows."""
         import faiss
 
         if self.index.ntotal == 0:
-            return []
+            return [], []
         params = None
         if allowed is not None:
             ids = np.nonzero(allowed[self.row_of_vec])[0].astype(np.int64)
             if not len(ids):
-                return []
+                return [], []
             hnsw = isinstance(self.index, faiss.IndexHNSW)
             params = faiss.SearchParametersHNSW() if hnsw else faiss.SearchParameters()
             params.sel = faiss.IDSelectorBatch(ids)
-        _, found = self.index.search(qvec.reshape(1, -1).astype(np.float32), n, params=params)
-        return [int(self.row_of_vec[v]) for v in found[0] if v >= 0]
+        sims, found = self.index.search(qvec.reshape(1, -1).astype(np.float32), n, params=params)
+        keep = found[0] >= 0
+        return [int(self.row_of_vec[v]) for v in found[0][keep]], [float(x) for x in sims[0][keep]]
 
-    def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None) -> list[int]:
-        """Chunk rows with the highest BM25 score for the tokens, restricted to allowed rows."""
+    def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None
+               ) -> tuple[list[int], list[float]]:
+        """Chunk rows with the highest BM25 scores for the tokens (and the scores)."""
         vocab = self.bm25.vocab_dict
         ids = list(dict.fromkeys(vocab[t] for t in tokens if t in vocab))
         if not ids:
-            return []
+            return [], []
         scores = np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         n = min(n, int((scores > 0).sum()))
         if n == 0:
-            return []
+            return [], []
         top = np.argpartition(-scores, n - 1)[:n]
-        return [int(r) for r in top[np.argsort(-scores[top], kind="stable")]]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [int(r) for r in top], [float(scores[r]) for r in top]
 
     def chunk(self, row: int) -> tuple[str, str, int | None, str]:
         """(text, section, page, chunk id) of a chunk row."""

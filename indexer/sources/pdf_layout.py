@@ -24,7 +24,23 @@ _REFS_HEADING = re.compile(r"^(\d+\.?\s+)?(references|bibliography)$", re.IGNORE
 # Hyphenated line ends that are real compounds ("self-\nsupervised"), when the
 # document itself never spells the word out either way.
 _COMPOUND_HEADS = frozenset(
-    ["self", "non", "cross", "well", "state", "high", "low", "real", "semi", "coarse", "fine", "long", "short", "multi", "end"]
+    [
+        "self",
+        "non",
+        "cross",
+        "well",
+        "state",
+        "high",
+        "low",
+        "real",
+        "semi",
+        "coarse",
+        "fine",
+        "long",
+        "short",
+        "multi",
+        "end",
+    ]
 )
 
 
@@ -70,9 +86,7 @@ class Block:
 
 def _visible(span: dict) -> bool:
     # alpha 0 is text render mode 3 ("invisible"), what OCR tools write over a scan.
-    return (
-        span["color"] != WHITE and span["size"] >= MIN_FONT_SIZE and span.get("alpha", 255) != 0
-    )
+    return span["color"] != WHITE and span["size"] >= MIN_FONT_SIZE and span.get("alpha", 255) != 0
 
 
 def has_visible_text(page: dict) -> bool:
