@@ -231,7 +231,7 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         watermarks = mode == "reindex" if use_watermarks is None else use_watermarks
         got = collect(specs, settings, incremental=watermarks, progress=progress)
         report.skipped, report.notices = got.skipped, got.notices
-        if prev is not None and not got.documents and not got.complete:
+        if prev is not None and not got.documents and (mode == "add" or not got.complete):
             report.notices.append("nothing new from the sources; the index is unchanged")
             report.papers = len(prev.docs)
             return report

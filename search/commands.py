@@ -44,7 +44,11 @@ def run_index(args: argparse.Namespace, settings: SearchSettings) -> int:
     specs = [parse_source(s, args.since, args.max) for s in args.sources]
     report = build(specs, settings, lambda: load_embedder(settings.backend, settings.batch_size),
                    mode="add", progress=not args.quiet)
-    return report_build(report, settings, "index")
+    report_build(report, settings, "index")
+    if report.generation is None:
+        sys.stderr.write("error: nothing indexed from the given sources (see above)\n")
+        return 1
+    return 0
 
 
 def _search_args(p: argparse.ArgumentParser) -> None:
