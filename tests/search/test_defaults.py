@@ -1,0 +1,81 @@
+"""The bundled library and `run`: freshness of the bundle, a default build, port errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from indexer.build import build
+from indexer.embed import Embedder
+from indexer.sources.jsonl import export_library
+from search.config import SearchSettings
+from search.defaults import arxiv_specs, default_specs
+from search.engine import Searcher
+from tests.shared import REPO
+
+BUNDLE = REPO / "index_data" / "library" / "avatar-papers-2024.jsonl.gz"
+
+
+def test_committed_bundle_is_up_to_date(tmp_path: Path, corpus_dir: Path) -> None:
+    fresh = tmp_path / "bundle.jsonl.gz"
+    export_library(corpus_dir, fresh)
+    assert fresh.read_bytes() == BUNDLE.read_bytes(), (
+        "index_data/library is stale: run `avatar-scholar export-library "
+        "../shared/corpus/chatpaperfree`")
+    assert BUNDLE.stat().st_size < 1.5e6
+    records = [json.loads(line) for line in gzip.open(BUNDLE, "rt", encoding="utf-8")]
+    assert len(records) >= 1650
+    assert not any(k.endswith("_zh") for r in records for k in r)  # no machine-generated text
+
+
+def test_default_sources_from_sources_toml(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "library").mkdir(parents=True)
+    (data_dir / "library" / "lib.jsonl.gz").write_bytes(BUNDLE.read_bytes())
+    (data_dir / "sources.toml").write_text(
+        'library = "library/lib.jsonl.gz"\ninbox = "inbox"\n'
+        '[arxiv]\nsince = 2024-01-01\nmax_results = 50\nqueries = ["talking head", "digital human"]\n',
+        encoding="utf-8")
+    specs = default_specs(data_dir)
+    assert [s.kind for s in specs] == ["library", "arxiv", "arxiv"]  # empty inbox: not a source
+    assert (data_dir / "inbox").is_dir()
+    assert arxiv_specs(data_dir)[0].max_results == 50
+    (data_dir / "inbox" / "paper.pdf").write_bytes(b"%PDF")
+    assert [s.kind for s in default_specs(data_dir)] == ["library", "path", "arxiv", "arxiv"]
+
+
+def test_default_build_from_a_slice_of_the_bundle(tmp_path: Path, embedder: Embedder) -> None:
+    """The first-run build on a slice of the bundle, offline; then a known paper comes first."""
+    data_dir = tmp_path / "data"
+    (data_dir / "library").mkdir(parents=True)
+    lines = gzip.open(BUNDLE, "rt", encoding="utf-8").read().splitlines()
+    picked = [ln for ln in lines if '"2401.08503"' in ln] + lines[:150]
+    with gzip.open(data_dir / "library" / "slice.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(picked) + "\n")
+    (data_dir / "sources.toml").write_text(
+        'library = "library/slice.jsonl.gz"\n[arxiv]\nqueries = ["talking head"]\n', encoding="utf-8")
+    settings = SearchSettings(data_dir=data_dir, arxiv_url="http://127.0.0.1:9/api/query")
+    report = build(default_specs(data_dir), settings, lambda: embedder, progress=False)
+    assert report.papers == len(set(picked)) and report.generation
+    assert any("arXiv unreachable" in n and "skipped" in n for n in report.notices)
+    hits = Searcher(settings, lambda: embedder).search("one-shot 3D talking portrait from a single image").hits
+    assert hits[0].arxiv_id == "2401.08503"
+
+
+def test_run_refuses_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "AVATAR_SCHOLAR_API_PORT": str(port), "AVATAR_SCHOLAR_UI_PORT": "0",
+               "HF_HUB_OFFLINE": "1"}
+        proc = subprocess.run([sys.executable, "-m", "search", "--data-dir", str(tmp_path), "run"],
+                              capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"error: API port {port} on 127.0.0.1 is already in use (set AVATAR_SCHOLAR_API_PORT to another port)"]
