@@ -29,7 +29,7 @@ from tests.shared import require_shared  # noqa: E402
 SMALL_DIGESTS = (
     "2024-01-24/Talking Head Generation.md",
     "2024-01-24/元宇宙_虚拟人.md",
-    "2024-03-04/3DGS.md",
+    "2024-03-09/3DGS.md",
 )
 
 

@@ -1,0 +1,82 @@
+"""`avatar-scholar ui`: the Streamlit UI on 127.0.0.1 (registered on import).
+
+The process is replaced by ``python -m streamlit run <ui>/app.py`` (exec), so signals
+sent to it reach Streamlit directly. The UI finds the API through
+$AVATAR_SCHOLAR_API_URL and the data directory (for PDF uploads) through
+$AVATAR_SCHOLAR_DATA, both set here from the settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import socket
+import sys
+from pathlib import Path
+
+from search.cli import EXIT_ERROR, register
+from search.config import SearchSettings
+
+UI_HOST = "127.0.0.1"
+
+
+def app_path() -> Path:
+    """ui/app.py of the installed `ui` package (found without importing the package)."""
+    spec = importlib.util.find_spec("ui")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the `ui` package is not installed (pip install -e .)")
+    return Path(spec.origin).parent / "app.py"
+
+
+def port_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port (a port in TIME_WAIT counts as free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def api_url_for(settings: SearchSettings, override: str | None = None) -> str:
+    """The API URL the UI should call: --api-url, $AVATAR_SCHOLAR_API_URL, or host:port."""
+    if override or settings.api_url:
+        return str(override or settings.api_url).rstrip("/")
+    host = settings.api_host if settings.api_host not in ("0.0.0.0", "::", "") else UI_HOST
+    return f"http://{host}:{settings.api_port}"
+
+
+def streamlit_command(port: int) -> list[str]:
+    """The `streamlit run` command line for the UI on 127.0.0.1:port."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(app_path()),
+        "--server.port", str(port), "--server.address", UI_HOST,
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+
+
+def _ui_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="UI port (default: 8501 or $AVATAR_SCHOLAR_UI_PORT)")
+    p.add_argument("--api-url", help="API base URL (default: $AVATAR_SCHOLAR_API_URL, else "
+                                     "http://127.0.0.1:$AVATAR_SCHOLAR_API_PORT)")
+
+
+def run_ui(args: argparse.Namespace, settings: SearchSettings) -> int:
+    """Check the port, then exec Streamlit with the API URL and data directory in its env."""
+    port = settings.ui_port if args.port is None else args.port
+    if not port_free(UI_HOST, port):
+        sys.stderr.write(f"error: UI port {port} on {UI_HOST} is already in use "
+                         "(set AVATAR_SCHOLAR_UI_PORT or --port)\n")
+        return EXIT_ERROR
+    env = {**os.environ, "AVATAR_SCHOLAR_API_URL": api_url_for(settings, args.api_url),
+           "AVATAR_SCHOLAR_DATA": str(Path(settings.data_dir).resolve())}
+    cmd = streamlit_command(port)
+    sys.stderr.write(f"Avatar Scholar UI: http://{UI_HOST}:{port} (API {env['AVATAR_SCHOLAR_API_URL']})\n")
+    sys.stderr.flush()
+    os.execve(cmd[0], cmd, env)
+    return 0  # not reached: execve replaces this process
+
+
+register("ui", "Start the Streamlit UI (it talks to the API started by `serve`).", _ui_args, run_ui)

@@ -1,0 +1,54 @@
+"""`avatar-scholar ui`: the command it execs, its environment, and a busy port."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from search import commands_ui
+from search.cli import main
+
+
+def test_ui_execs_streamlit_with_api_url_and_data_dir(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+    monkeypatch.setattr(commands_ui.os, "execve", lambda *a: calls.append(a))
+    monkeypatch.setenv("AVATAR_SCHOLAR_API_PORT", "8123")
+    monkeypatch.delenv("AVATAR_SCHOLAR_API_URL", raising=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["--data-dir", str(tmp_path), "ui", "--port", str(port)]) == 0
+    [(exe, cmd, env)] = calls
+    app = Path(cmd[cmd.index("run") + 1])
+    assert exe == cmd[0] and cmd[1:3] == ["-m", "streamlit"]
+    assert app.name == "app.py" and app.is_file() and app.parent.name == "ui"
+    flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
+    assert flags == {"--server.port": str(port), "--server.address": "127.0.0.1",
+                     "--server.headless": "true", "--browser.gatherUsageStats": "false"}
+    assert env["AVATAR_SCHOLAR_API_URL"] == "http://127.0.0.1:8123"
+    assert env["AVATAR_SCHOLAR_DATA"] == str(tmp_path.resolve())
+
+
+def test_ui_port_in_use_is_one_line_error(capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(commands_ui.os, "execve", lambda *a: pytest.fail("must not start"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["ui", "--port", str(port)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: UI port {port} on 127.0.0.1 is already in use "
+                   "(set AVATAR_SCHOLAR_UI_PORT or --port)"]
+
+
+def test_explicit_api_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from search.config import SearchSettings
+
+    monkeypatch.setenv("AVATAR_SCHOLAR_API_URL", "http://127.0.0.1:9000/")
+    settings = SearchSettings()
+    assert commands_ui.api_url_for(settings) == "http://127.0.0.1:9000"
+    assert commands_ui.api_url_for(settings, "http://127.0.0.1:7000") == "http://127.0.0.1:7000"

@@ -1,0 +1,72 @@
+"""Pure helpers of the UI: Markdown escaping, [n] links, URLs, defensive API parsing, digest text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ui.client import _hit, _paper, unavailable_message
+from ui.components import escape_md, link_markers, md_link, safe_url
+from ui.digest import digest_markdown
+from ui.indexing import safe_name
+
+
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("<script>alert(1)</script>", "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"),
+    ("**bold** [link](http://x)", "\\*\\*bold\\*\\* \\[link\\]\\(http\\://x\\)"),
+    ("$E=mc^2$ :red[x] # h", "\\$E\\=mc^2\\$ \\:red\\[x\\] \\# h"),
+    ("a & b > c", "a &amp; b &gt; c"),
+    ("3D高斯泼溅：实时数字人【综述】", "3D高斯泼溅：实时数字人【综述】"),
+    ("back\\slash `code` _it_ ~~s~~ | t |", "back\\\\slash \\`code\\` \\_it\\_ \\~\\~s\\~\\~ \\| t \\|"),
+])
+def test_escape_md(raw: str, escaped: str) -> None:
+    assert escape_md(raw) == escaped
+
+
+def test_link_markers_links_known_citations_only() -> None:
+    md = link_markers("Lips sync [1]. Gaussians [2, 3]，实时 [9]. <b>x</b>", known=[1, 2, 3])
+    assert md == ("Lips sync [\\[1\\]](#cite-1)\\. Gaussians [\\[2\\]](#cite-2)[\\[3\\]](#cite-3)，"
+                  "实时 \\[9\\]\\. &lt;b&gt;x&lt;/b&gt;")
+
+
+def test_safe_url_only_http_and_no_markdown_breakout() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,<script>") is None
+    assert safe_url("https://example.org/a_(b) c") == "https://example.org/a_%28b%29%20c"
+    assert md_link("code [x]", "javascript:x") == "code \\[x\\]"
+
+
+def test_client_fills_missing_keys() -> None:
+    hit = _hit({"paper_id": "p1", "title": "T", "score": 0.5})
+    assert (hit.arxiv_id, hit.authors, hit.excerpt, hit.page, hit.url) == (None, [], "", None, "")
+    paper = _paper({"arxiv_id": "2401.00001", "links": {"code": "https://c"}, "extra": 1,
+                    "machine_generated": {"generator": "G", "summary_zh": "摘要",
+                                          "takeaways_zh": ["一"]}})
+    assert paper.paper_id == "2401.00001" and paper.summary == "摘要"
+    assert paper.takeaways == ["一"] and paper.generated_by == "G" and paper.links == {"code": "https://c"}
+    assert _paper({"paper_id": "x", "machine_generated": None}).summary == ""
+
+
+def test_unavailable_message() -> None:
+    assert unavailable_message("http://127.0.0.1:8000") == (
+        "API not reachable at http://127.0.0.1:8000 — start it with `avatar-scholar serve`")
+
+
+def test_digest_markdown_escapes_and_groups() -> None:
+    p = _paper({"paper_id": "a", "arxiv_id": "2401.00001", "title": "<i>T</i>", "topics": ["NeRF"],
+                "published": "2024-01-02", "abstract": "x" * 700,
+                "machine_generated": {"summary_zh": "摘要 **b**", "generator": "G"}})
+    text = digest_markdown([p], date(2024, 1, 1), date(2024, 1, 31), None)
+    assert text.startswith("# Avatar Scholar digest: all topics\n\n1 paper, 2024-01-01 – 2024-01-31.")
+    assert "## NeRF (1)" in text and "### &lt;i&gt;T&lt;/i&gt;" in text
+    assert "x" * 599 + "…" in text and "摘要 \\*\\*b\\*\\*" in text
+    assert "*Machine-generated summary" not in digest_markdown([p], None, None, "NeRF", False)
+
+
+@pytest.mark.parametrize(("name", "safe"), [
+    ("../../etc/passwd", "passwd.pdf"), ("C:\\x\\My Paper (v2).PDF", "My Paper _v2_.PDF"),
+    ("论文.pdf", "论文.pdf"), ("...", "upload.pdf"),
+])
+def test_safe_upload_name(name: str, safe: str) -> None:
+    assert safe_name(name) == safe

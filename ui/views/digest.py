@@ -1,0 +1,92 @@
+"""Digest: papers of a date range and topic, to read here or download as a digest file.
+
+The download is `search.digest_export`'s ChatPaperFree-style Markdown (which
+``avatar-scholar index`` reads back) when this process sees the API's index generation
+in $AVATAR_SCHOLAR_DATA; otherwise it is the escaped reading view shown on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import streamlit as st
+
+from indexer import store
+from indexer.errors import IndexerError
+from search.config import SearchSettings
+from search.digest_export import export_digest
+from search.errors import SearchError
+from search.snapshot import Snapshot, load_snapshot
+from ui.client import ApiError
+from ui.components import client_for, get_client, require_index, show_error, topic_names
+from ui.digest import digest_markdown
+
+DEFAULT_DAYS = 30
+EARLIEST = date(1990, 1, 1)  # before arXiv; the widget default is only ten years back
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def latest_date(base_url: str) -> date | None:
+    """The newest paper's date, so the default range shows something."""
+    try:
+        _, newest = client_for(base_url).papers(limit=1)
+    except ApiError:
+        return None
+    return (newest[0].published or newest[0].first_seen) if newest else None
+
+
+@st.cache_resource(max_entries=1, show_spinner="Loading the index…")
+def local_snapshot(data_dir: str, generation: str) -> Snapshot | None:
+    """The served generation read from the local data directory, if it is the same one."""
+    if store.current_generation(Path(data_dir)) != generation:
+        return None
+    try:
+        return load_snapshot(Path(data_dir))
+    except (IndexerError, SearchError):
+        return None
+
+
+def download_file(generation: str, since: date, until: date, topic: str | None,
+                  fallback: str) -> tuple[str, str]:
+    """(text, note): the digest-format export when possible, else the reading view."""
+    snap = local_snapshot(str(SearchSettings().data_dir), generation)
+    if snap is None:
+        return fallback, "the reading view as Markdown"
+    export = export_digest(snap, since, until, topic)
+    skipped = f"; {len(export.skipped)} papers without arXiv id left out" if export.skipped else ""
+    return export.text, f"ChatPaperFree digest format, readable by `avatar-scholar index`{skipped}"
+
+
+client = get_client()
+st.title("Digest", anchor=False)
+health = require_index(client)
+
+end = latest_date(client.base_url) or date.today()
+c1, c2, c3 = st.columns([1, 1, 2])
+since = c1.date_input("From", value=end - timedelta(days=DEFAULT_DAYS), format="YYYY-MM-DD", min_value=EARLIEST,
+                      key="digest_since")
+until = c2.date_input("To", value=end, format="YYYY-MM-DD", min_value=EARLIEST, key="digest_until")
+topic = c3.selectbox("Topic", topic_names(client.base_url), index=None, placeholder="All topics",
+                     key="digest_topic")
+since = since or end - timedelta(days=DEFAULT_DAYS)  # a cleared box means the default
+until = until or end
+summaries = st.checkbox("Show the machine-generated summaries (Chinese)", value=True)
+
+try:
+    total, papers = client.papers(since=since, until=until, topic=topic, limit=500)
+except ApiError as exc:
+    show_error(exc)
+    st.stop()
+
+if total > len(papers):
+    st.warning(f"Showing the newest {len(papers)} of {total} papers; narrow the range.")
+generation = (health.generation if health else None) or ""
+text, note = download_file(generation, since, until, topic,
+                           digest_markdown(papers, since, until, topic, summaries))
+st.download_button("Download digest (.md)", text, file_name=f"digest-{since}-{until}.md",
+                   mime="text/markdown", icon=":material/download:", type="primary",
+                   disabled=not papers)
+st.caption(f"Download: {note}.")
+with st.container(border=True):
+    st.markdown(digest_markdown(papers, since, until, topic, summaries, level=3))

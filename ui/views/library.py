@@ -1,0 +1,157 @@
+"""Library: papers per topic per month, last build, sources, jobs; upload and index PDFs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from indexer.embed import Embedder, load_embedder
+from indexer.errors import IndexerError, LockedError
+from search.config import SearchSettings
+from ui.client import ApiClient, ApiError
+from ui.components import client_for, code_span, escape_md, get_client, require_index, show_error
+from ui.indexing import inbox_dir, index_inbox, save_uploads
+
+TOP_TOPICS = 8
+
+
+@st.cache_data(show_spinner="Counting papers…")
+def topic_month_table(base_url: str, generation: str) -> pd.DataFrame:
+    """Papers per (month, topic) of the served generation; minor topics grouped as 'other'.
+
+    `generation` is only part of the cache key: a new build gives a new table.
+    """
+    _, papers = client_for(base_url).papers(limit=100_000)
+    pairs: Counter[tuple[str, str]] = Counter()
+    totals: Counter[str] = Counter()
+    for p in papers:
+        day = p.published or p.first_seen
+        for topic in p.topics or ["(no topic)"]:
+            pairs[(day.strftime("%Y-%m") if day else "undated", topic)] += 1
+            totals[topic] += 1
+    top = {t for t, _ in totals.most_common(TOP_TOPICS)}
+    rows: Counter[tuple[str, str]] = Counter()
+    for (month, topic), n in pairs.items():
+        rows[(month, topic if topic in top else "other topics")] += n
+    return pd.DataFrame([{"month": m, "topic": t, "papers": n} for (m, t), n in sorted(rows.items())])
+
+
+def topic_month_chart(table: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: months across (labels upright), papers up, one colour per topic."""
+    return alt.Chart(table, height=340).mark_bar().encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("sum(papers):Q", title="papers"),
+        color=alt.Color("topic:N", title="Topic", legend=alt.Legend(orient="bottom", columns=3)),
+        tooltip=["month", "topic", "papers"],
+    )
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def shared_embedder(backend: str, batch_size: int) -> Embedder:
+    """One encoder per UI process for in-process indexing."""
+    return load_embedder(backend, batch_size)
+
+
+def show_overview(client: ApiClient, stats: dict[str, Any]) -> None:
+    """Headline counts, the chart and the build facts."""
+    cols = st.columns(4)
+    cols[0].metric("Papers", stats.get("papers", 0))
+    cols[1].metric("Text chunks", stats.get("chunks", 0))
+    cols[2].metric("With machine summary", stats.get("with_machine_summary", 0))
+    cols[3].metric("With code", stats.get("with_code", 0))
+    st.subheader("Papers per topic per month", anchor=False)
+    table = topic_month_table(client.base_url, str(stats.get("generation", "")))
+    if table.empty:
+        st.caption("No dated papers yet.")
+    else:
+        st.altair_chart(topic_month_chart(table))
+        st.caption(f"Top {TOP_TOPICS} topics shown; a paper counts once per topic. "
+                   "Date = arXiv publication, else first digest appearance.")
+
+
+def when(stamp: object) -> str:
+    """An ISO timestamp from the API as ``2024-03-09 14:05 UTC`` (unchanged if unparsable)."""
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return str(stamp or "?")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def show_build(client: ApiClient, stats: dict[str, Any]) -> None:
+    """Last build, the sources it read and recent jobs."""
+    st.subheader("Last build and sources", anchor=False)
+    seconds = sum((stats.get("build_seconds") or {}).values())
+    st.markdown(f"Generation {code_span(stats.get('generation', '?'))} built "
+                f"{escape_md(when(stats.get('built_at')))} in {seconds:.0f} s with "
+                f"{code_span(stats.get('model_id', '?'))}.")
+    sources = stats.get("sources") or []
+    if sources:
+        st.dataframe(pd.DataFrame([{"kind": s.get("kind"), "source": s.get("value")}
+                                   for s in sources]), hide_index=True)
+    try:
+        jobs = client.jobs()
+    except ApiError:
+        jobs = []
+    if jobs:
+        st.markdown("**Recent indexing jobs**")
+        st.dataframe(pd.DataFrame([{k: j.get(k) for k in ("finished", "kind", "papers", "added",
+                                                          "updated", "removed")}
+                                   for j in jobs[:8]]), hide_index=True)
+
+
+def show_upload() -> None:
+    """Upload PDFs to the inbox and index them with a progress bar."""
+    st.subheader("Add PDFs", anchor=False)
+    settings = SearchSettings()
+    inbox = inbox_dir(settings.data_dir)
+    files = st.file_uploader(f"PDFs go into the inbox ({inbox}) and are indexed here.",
+                             type=["pdf"], accept_multiple_files=True, key="uploads")
+    if not st.button("Index uploaded PDFs", type="primary", disabled=not files, key="index"):
+        return
+    saved = save_uploads([(f.name, f.getvalue()) for f in files or []], inbox)
+    for name, reason in saved.rejected:
+        st.warning(f"{escape_md(name)}: {escape_md(reason)}")
+    if not saved.paths:
+        return
+    bar = st.progress(0.0, text="Reading the PDFs…")
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        """Move the bar; called by the build after each stage and embedding slice."""
+        bar.progress(min(1.0, done / max(total, 1)), text=f"{stage}: {done}/{total}")
+
+    try:
+        report = index_inbox(settings, lambda: shared_embedder(settings.backend,
+                                                                settings.batch_size), on_progress)
+    except LockedError:
+        st.error("Another indexing job is running on this library (a CLI `index`, `reindex` "
+                 "or another upload). Your PDFs are saved in the inbox; try again when it ends.")
+        return
+    except IndexerError as exc:
+        st.error(f"Indexing failed: {escape_md(exc)}")
+        return
+    bar.progress(1.0, text="Done")
+    st.success(f"Indexed: {escape_md(report.summary())}")
+    for skip in report.skipped:
+        st.warning(f"Skipped {escape_md(Path(skip.path).name)}: {escape_md(skip.reason)}")
+    st.cache_data.clear()
+
+
+client = get_client()
+st.title("Library", anchor=False)
+health = require_index(client, allow_empty=True)
+if health is not None:
+    try:
+        index_stats = client.stats()
+    except ApiError as exc:
+        show_error(exc)
+    else:
+        show_overview(client, index_stats)
+        show_build(client, index_stats)
+show_upload()
