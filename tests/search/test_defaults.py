@@ -28,7 +28,8 @@ def test_committed_bundle_is_up_to_date(tmp_path: Path, corpus_dir: Path) -> Non
         "index_data/library is stale: run `avatar-scholar export-library "
         "../shared/corpus/chatpaperfree`")
     assert BUNDLE.stat().st_size < 1.5e6
-    records = [json.loads(line) for line in gzip.open(BUNDLE, "rt", encoding="utf-8")]
+    with gzip.open(BUNDLE, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
     assert len(records) >= 1650
     assert not any(k.endswith("_zh") for r in records for k in r)  # no machine-generated text
 
@@ -53,7 +54,8 @@ def test_default_build_from_a_slice_of_the_bundle(tmp_path: Path, embedder: Embe
     """The first-run build on a slice of the bundle, offline; then a known paper comes first."""
     data_dir = tmp_path / "data"
     (data_dir / "library").mkdir(parents=True)
-    lines = gzip.open(BUNDLE, "rt", encoding="utf-8").read().splitlines()
+    with gzip.open(BUNDLE, "rt", encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
     picked = [ln for ln in lines if '"2401.08503"' in ln] + lines[:150]
     with gzip.open(data_dir / "library" / "slice.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.write("\n".join(picked) + "\n")
