@@ -96,8 +96,20 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(out, dtype=np.float32)
 
 
+def _onnx(quantized: bool) -> Callable[[int], Embedder]:
+    # Imported on demand: the torch backend must not pay for onnxruntime, nor the reverse.
+    def make(batch: int) -> Embedder:
+        from indexer.embed_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(quantized=quantized, batch_size=batch)
+
+    return make
+
+
 _FACTORIES: dict[str, Callable[[int], Embedder]] = {
     "torch": lambda batch: SentenceTransformerEmbedder(batch_size=batch),
+    "onnx": _onnx(quantized=False),
+    "onnx-int8": _onnx(quantized=True),
 }
 
 
