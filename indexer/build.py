@@ -28,7 +28,8 @@ from indexer.embed import Embedder
 from indexer.faults import checkpoint
 from indexer.merge import merge_all, merge_pair
 from indexer.models import Chunk, Document, SkipReport, SourceSpec
-from indexer.vectors import build_bm25, make_faiss_index
+from indexer.vectors import build_bm25, pick_kind, query_spans, row_arrays
+from indexer.vectorstore import build_store, release_generation
 
 logger = logging.getLogger(__name__)
 
@@ -189,21 +190,34 @@ def _embed(embedder: Embedder, texts: list[str], progress: bool,
     return out
 
 
+def _tuning_queries(embedder: Embedder, chunks: list[Chunk], n: int,
+                    settings: IndexerSettings) -> np.ndarray | None:
+    """Query-like vectors to tune an ANN index with; exact search needs none."""
+    if pick_kind(n, settings.vector_index) == "flat":
+        return None
+    return embedder.embed(query_spans([c.text for c in chunks if c.lang == "en"]))
+
+
 def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
-           vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict, keep: int) -> str:
+           vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict,
+           settings: IndexerSettings, queries: np.ndarray | None = None) -> str:
     """Write a complete generation into a staging dir, then publish it."""
     name = manifest["generation"]
     staged = store.staging_dir(data_dir, name)
     store.write_sqlite(staged / "papers.sqlite", docs, chunks, vec_rows)
     rows_of_vectors = np.array(sorted(vec_rows, key=vec_rows.__getitem__), dtype=np.int64)
-    index = make_faiss_index(vectors)
-    manifest["faiss_type"] = type(index).__name__
-    store.write_vectors(staged, vectors, rows_of_vectors, index)
+    store.write_embeddings(staged, vectors, rows_of_vectors)
+    number = {d.paper.paper_id: i for i, (d, _) in enumerate(docs)}
+    paper_of_row = np.array([number[c.paper_id] for c in chunks], dtype=np.int32)
+    langs = np.array([c.lang for c in chunks], dtype="<U2")
+    store.write_rows(staged, row_arrays(paper_of_row, langs, rows_of_vectors, vectors, len(docs)))
+    manifest.update(build_store(staged, vectors, settings, name, queries))
     titles = {d.paper.paper_id: d.paper.title for d, _ in docs}
     store.write_bm25(staged, build_bm25([f"{titles[c.paper_id]} {c.text}" for c in chunks]))
     store.write_json(staged / "manifest.json", manifest)
     checkpoint("write")
-    store.publish_generation(data_dir, staged, name, keep)
+    store.publish_generation(data_dir, staged, name, settings.keep_generations,
+                             on_prune=release_generation)
     return name
 
 
@@ -250,8 +264,9 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         t0 = time.perf_counter()
         manifest = _manifest(settings, embedder, hashed, chunks, vectors, report,
                              _merge_sources(prev.sources if prev else [], got.sources))
-        report.generation = _write(data_dir, hashed, chunks, vec_rows, vectors, manifest,
-                                   settings.keep_generations)
+        queries = _tuning_queries(embedder, chunks, len(vectors), settings)
+        report.generation = _write(data_dir, hashed, chunks, vec_rows, vectors, manifest, settings,
+                                   queries)
         report.seconds["write"] = time.perf_counter() - t0
         report.papers, report.chunks = len(hashed), len(chunks)
         if on_progress:

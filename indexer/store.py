@@ -4,18 +4,17 @@ Layout of a data directory::
 
     CURRENT                      name of the generation being served (replaced atomically)
     generations/<name>/          one complete, immutable index build
-        manifest.json            model, dim, backend, chunking, counts, sources, build time
+        manifest.json            model, dim, backend, vector store, chunking, counts, sources
         papers.sqlite            papers and chunks (text, section, page, span)
-        embeddings.npy           float32 vectors of the English chunks, row = vec_row
-        vec_rows.npy             chunk row of each vector
-        vectors.faiss            FAISS inner-product index over embeddings.npy
-        bm25/                    keyword index over every chunk (row = chunk row)
+        *.npy, vectors.faiss,    vectors, per-row arrays, the vector index and the keyword
+        vectors.milvus.db/, bm25/  index: see indexer/store_vectors.py
     lock                         held (flock) by the one indexing job allowed at a time
     jobs/<timestamp>.json        one report per indexing job
 
 A build writes into ``generations/.tmp-<name>`` and renames it into place before
 ``CURRENT`` is switched, so a killed build never leaves a half-written index behind
 the pointer; readers always open whatever ``CURRENT`` named when they looked.
+The array files are read and written by `indexer.store_vectors`, re-exported here.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,18 @@ from pydantic import BaseModel, Field
 from indexer.errors import IndexNotFoundError, LockedError, StoreError
 from indexer.faults import checkpoint
 from indexer.models import Chunk, Document, Paper, Passage, SourceSpec
+from indexer.store_vectors import (  # noqa: F401 - re-exported: store is the I/O facade
+    faiss_size,
+    milvus_lite_path,
+    read_bm25,
+    read_embeddings,
+    read_faiss,
+    read_rows,
+    write_bm25,
+    write_embeddings,
+    write_faiss,
+    write_rows,
+)
 
 SCHEMA = """
 CREATE TABLE papers (paper_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, data TEXT NOT NULL);
@@ -58,7 +69,10 @@ class IndexManifest(BaseModel):
     model_id: str
     dim: int
     backend: str
+    vector_store: str = "faiss"
     faiss_type: str = "IndexFlatIP"
+    faiss_params: dict[str, Any] = Field(default_factory=dict)
+    milvus: dict[str, Any] = Field(default_factory=dict)
     chunk_words: int
     chunk_overlap: int
     max_tokens: int
@@ -105,9 +119,12 @@ def staging_dir(data_dir: Path, name: str) -> Path:
     return path
 
 
-def write_sqlite(path: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
+def write_sqlite(path: Path, docs: list[tuple[Document, str]], chunks: Iterable[Chunk],
                  vec_rows: dict[int, int]) -> None:
-    """Write documents (paper, content hash, passages) and chunks to a new SQLite file."""
+    """Write documents (paper, content hash, passages) and chunks to a new SQLite file.
+
+    Papers are numbered in the order given (their rowid): row arrays refer to that order.
+    """
     con = sqlite3.connect(path)
     try:
         con.executescript(SCHEMA)
@@ -153,7 +170,8 @@ def _fsync_tree(path: Path) -> None:
                 os.fsync(fh.fileno())
 
 
-def publish_generation(data_dir: Path, staged: Path, name: str, keep: int = 2) -> Path:
+def publish_generation(data_dir: Path, staged: Path, name: str, keep: int = 2,
+                       on_prune: Callable[[Path], None] | None = None) -> Path:
     """Make a staged generation live: rename into place, switch CURRENT, prune old ones."""
     _fsync_tree(staged)
     final = generations_dir(data_dir) / name
@@ -165,12 +183,17 @@ def publish_generation(data_dir: Path, staged: Path, name: str, keep: int = 2) -
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, pointer)  # the atomic switch readers observe
-    prune_generations(data_dir, keep)
+    prune_generations(data_dir, keep, on_prune)
     return final
 
 
-def prune_generations(data_dir: Path, keep: int = 2) -> None:
-    """Remove all but the newest `keep` generations and any abandoned staging dirs."""
+def prune_generations(data_dir: Path, keep: int = 2,
+                      on_prune: Callable[[Path], None] | None = None) -> None:
+    """Remove all but the newest `keep` generations and any abandoned staging dirs.
+
+    `on_prune(gen_dir)` runs before a generation's directory is removed, to release
+    what it owns outside it (its collection on a Milvus cluster).
+    """
     root = generations_dir(data_dir)
     if not root.is_dir():
         return
@@ -180,6 +203,8 @@ def prune_generations(data_dir: Path, keep: int = 2) -> None:
     names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for name in names[:-keep] if keep > 0 else names:
         if name != current:
+            if on_prune is not None:
+                on_prune(root / name)
             shutil.rmtree(root / name, ignore_errors=True)
 
 
@@ -204,7 +229,7 @@ def connect_readonly(gen_dir: Path) -> sqlite3.Connection:
 
 def read_papers(con: sqlite3.Connection) -> dict[str, tuple[Paper, str]]:
     """Every paper with its content hash, keyed by paper id."""
-    rows = con.execute("SELECT paper_id, content_hash, data FROM papers").fetchall()
+    rows = con.execute("SELECT paper_id, content_hash, data FROM papers ORDER BY rowid").fetchall()
     return {r[0]: (Paper.model_validate_json(r[2]), r[1]) for r in rows}
 
 
@@ -276,57 +301,6 @@ def read_job_reports(data_dir: Path, limit: int = 20) -> list[dict[str, Any]]:
         with contextlib.suppress(OSError, ValueError):
             out.append(json.loads(path.read_text(encoding="utf-8")))
     return out
-
-
-def write_vectors(gen_dir: Path, embeddings: Any, vec_rows: Any, faiss_index: Any) -> None:
-    """Persist the embeddings (so FAISS can be rebuilt without re-embedding) and the index."""
-    import faiss
-    import numpy as np
-
-    np.save(gen_dir / "embeddings.npy", embeddings)
-    np.save(gen_dir / "vec_rows.npy", vec_rows)
-    faiss.write_index(faiss_index, str(gen_dir / "vectors.faiss"))
-
-
-def read_embeddings(gen_dir: Path) -> tuple[Any, Any]:
-    """Embeddings (memory-mapped) and their chunk rows of a generation."""
-    import numpy as np
-
-    try:
-        emb = np.load(gen_dir / "embeddings.npy", mmap_mode="r")
-        rows = np.load(gen_dir / "vec_rows.npy")
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"unreadable embeddings in {gen_dir}: {exc}") from exc
-    return emb, rows
-
-
-def read_faiss(gen_dir: Path) -> Any:
-    """The FAISS index of a generation (memory-mapped where FAISS supports it)."""
-    import faiss
-
-    path = gen_dir / "vectors.faiss"
-    try:
-        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-    except RuntimeError:
-        try:
-            return faiss.read_index(str(path))
-        except RuntimeError as exc:
-            raise StoreError(f"unreadable FAISS index {path}") from exc
-
-
-def write_bm25(gen_dir: Path, bm25: Any) -> None:
-    """Persist the keyword index."""
-    bm25.save(str(gen_dir / "bm25"), show_progress=False)
-
-
-def read_bm25(gen_dir: Path) -> Any:
-    """Load the keyword index (memory-mapped)."""
-    import bm25s
-
-    try:
-        return bm25s.BM25.load(str(gen_dir / "bm25"), mmap=True, show_progress=False)
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"unreadable keyword index in {gen_dir}: {exc}") from exc
 
 
 def read_sources_toml(data_dir: Path) -> dict[str, Any]:

@@ -36,7 +36,10 @@ class Searcher:
     def __init__(self, settings: SearchSettings,
                  embedder_factory: Callable[[], Embedder] | None = None) -> None:
         self.settings = settings
-        self._factory = embedder_factory or (lambda: load_embedder(settings.backend))
+        # Queries are encoded by the backend that built the served index (its manifest),
+        # not the configured default: an index built with torch keeps torch queries.
+        self._factory = embedder_factory or (
+            lambda: load_embedder(self.snapshot.manifest.backend))
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
         self._checked = 0.0

@@ -10,13 +10,19 @@ import numpy as np
 
 from indexer import store
 from indexer.embed import Embedder
+from indexer.errors import StoreError
 from indexer.models import Paper
+from indexer.vectorstore import VectorStore, open_store
 from search.errors import IncompatibleIndexError
 from search.models import Hit
 
 
 class Snapshot:
-    """Everything needed to answer queries from one generation, loaded once."""
+    """Everything needed to answer queries from one generation, loaded once.
+
+    What scales with the number of chunks (row arrays, paper vectors, the vector index,
+    BM25) is memory-mapped; chunk texts stay in SQLite and are read per hit.
+    """
 
     def __init__(self, data_dir: Path, generation: str) -> None:
         self.data_dir = data_dir
@@ -28,30 +34,16 @@ class Snapshot:
         docs = store.read_papers(self._con)
         self.papers: list[Paper] = [paper for paper, _ in docs.values()]
         self.paper_index = {p.paper_id: i for i, p in enumerate(self.papers)}
-        rows = self._con.execute("SELECT paper_id, lang, vec_row FROM chunks ORDER BY row").fetchall()
-        self.paper_of_row = np.array([self.paper_index[r[0]] for r in rows], dtype=np.int64)
-        self.lang_of_row = np.array([r[1] for r in rows])
-        embeddings, self.row_of_vec = store.read_embeddings(self.path)
-        self.index = store.read_faiss(self.path)
+        rows = store.read_rows(self.path)
+        if len(rows.first_row) != len(self.papers) or len(rows.paper_of_row) != self.manifest.chunks:
+            raise StoreError(f"row arrays of {self.path} do not match its papers; rebuild the index")
+        self.paper_of_row: np.ndarray = rows.paper_of_row
+        self.lang_of_row: np.ndarray = rows.lang_of_row
+        self.row_of_vec: np.ndarray = rows.row_of_vec
+        self.first_row_of: np.ndarray = rows.first_row
+        self.paper_vectors: np.ndarray = rows.paper_vectors
+        self.vectors: VectorStore = open_store(self.path, self.manifest)
         self.bm25: Any = store.read_bm25(self.path)
-        self.paper_vectors = self._paper_vectors(np.asarray(embeddings))
-        self.first_row_of = self._first_rows(rows)
-
-    def _paper_vectors(self, embeddings: np.ndarray) -> np.ndarray:
-        """Mean of each paper's chunk vectors, normalised (for similar papers)."""
-        out = np.zeros((len(self.papers), self.manifest.dim), dtype=np.float32)
-        if len(embeddings):
-            np.add.at(out, self.paper_of_row[self.row_of_vec], embeddings)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-    def _first_rows(self, rows: list[Any]) -> np.ndarray:
-        """Each paper's first English chunk (its title/abstract), the default excerpt."""
-        first = np.full(len(self.papers), -1, dtype=np.int64)
-        for i in range(len(rows) - 1, -1, -1):
-            if rows[i][1] == "en" or first[self.paper_of_row[i]] < 0:
-                first[self.paper_of_row[i]] = i
-        return first
 
     def is_current(self) -> bool:
         """False once a newer generation has been published."""
@@ -72,21 +64,13 @@ class Snapshot:
     def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None
               ) -> tuple[list[int], list[float]]:
         """Chunk rows nearest to the query vector (and their cosines), within allowed rows."""
-        import faiss
-
-        if self.index.ntotal == 0:
-            return [], []
-        params = None
+        ids = None
         if allowed is not None:
             ids = np.nonzero(allowed[self.row_of_vec])[0].astype(np.int64)
             if not len(ids):
                 return [], []
-            hnsw = isinstance(self.index, faiss.IndexHNSW)
-            params = faiss.SearchParametersHNSW() if hnsw else faiss.SearchParameters()
-            params.sel = faiss.IDSelectorBatch(ids)
-        sims, found = self.index.search(qvec.reshape(1, -1).astype(np.float32), n, params=params)
-        keep = found[0] >= 0
-        return [int(self.row_of_vec[v]) for v in found[0][keep]], [float(x) for x in sims[0][keep]]
+        found, sims = self.vectors.search(qvec, n, ids)
+        return [int(self.row_of_vec[v]) for v in found], [float(x) for x in sims]
 
     def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None
                ) -> tuple[list[int], list[float]]:
