@@ -1,0 +1,141 @@
+"""Ask with the built-in generator, on the real model and the whole shared corpus."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from search.answer import ABSTAIN, answer
+from search.cli import main
+from search.config import SearchSettings
+from search.engine import Searcher
+from search.errors import QueryError
+from search.llm import MARKER, check_overview, marker_ids, split_sentences
+from search.models import Answer
+
+# (question, a paper the answer must cite); every id is in the shared corpus.
+ENGLISH = [
+    ("How can a 3D talking portrait be built from a single photo?", "2401.08503"),
+    ("How can lip synchronization be improved in NeRF-based talking head synthesis?", "2311.17590"),
+    ("How can photorealistic head avatars be built from 3D Gaussians rigged to a parametric "
+     "face mesh?", "2312.02069"),
+    ("How can human hair be reconstructed strand by strand with 3D Gaussians?", "2409.14778"),
+    ("How can spoken language be translated into sign language performed by 3D avatars?",
+     "2401.04730"),
+    ("How can garments be generated from text prompts with 3D Gaussians?", "2406.16815"),
+    ("How can diffusion models produce video virtual try-on?", "2405.11794"),
+]
+CHINESE = [
+    ("如何从单张照片生成三维说话人像？", "2401.08503"),
+    ("无需人体解析器的虚拟试衣方法是怎样的？", "2402.03047"),
+    ("如何把口语翻译成由三维虚拟人表演的手语？", "2401.04730"),
+    ("如何用三维高斯重建头发？", "2409.14778"),
+]
+OFF_TOPIC = ["best pizza recipe in Naples", "stock market prediction with LSTM", "意大利面的做法",
+             "What is the capital of Australia?", "How?"]
+
+
+def assert_grounded(a: Answer, searcher: Searcher) -> None:
+    """Markers resolve, every sentence cites, excerpts are verbatim index text."""
+    assert a.citations, a.overview
+    assert check_overview(a.overview, len(a.citations)) == []
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    snap = searcher.snapshot
+    for c in a.citations:
+        assert searcher.paper(c.paper_id).title == c.title
+        chunks = [text for _, text, _ in snap.chunks_of(c.paper_id)]
+        assert any(c.excerpt in text for text in chunks), (c.paper_id, c.excerpt)
+
+
+def assert_extractive(a: Answer) -> None:
+    """Built-in overviews quote: each sentence (minus its marker) is inside its excerpt."""
+    excerpts = {c.n: c.excerpt for c in a.citations}
+    sentences = split_sentences(a.overview)
+    assert 4 <= len(sentences) <= 8 or len({c.paper_id for c in a.citations}) < 4
+    for sentence in sentences:
+        body = MARKER.sub("", sentence.split("：", 1)[-1].split(": ", 1)[-1]).strip()
+        quote = body.rstrip(".").strip()
+        assert any(quote in excerpts[n] for n in marker_ids(sentence)), sentence
+
+
+@pytest.mark.parametrize(("question", "expected"), ENGLISH)
+def test_english_questions_are_answered_with_grounded_citations(
+        corpus_searcher: Searcher, question: str, expected: str) -> None:
+    a = answer(corpus_searcher, question)
+    assert a.generator == "builtin"
+    assert_grounded(a, corpus_searcher)
+    assert_extractive(a)
+    assert expected in [c.paper_id for c in a.citations]
+    papers = len({c.paper_id for c in a.citations})
+    assert a.overview.startswith(f"Drawing on {papers} paper")
+
+
+def test_the_most_relevant_paper_is_cited_first(corpus_searcher: Searcher) -> None:
+    question, expected = ENGLISH[0]
+    assert answer(corpus_searcher, question).citations[0].paper_id == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), CHINESE)
+def test_chinese_questions_quote_english_evidence_under_a_chinese_lead(
+        corpus_searcher: Searcher, question: str, expected: str) -> None:
+    a = answer(corpus_searcher, question)
+    assert_grounded(a, corpus_searcher)
+    assert_extractive(a)
+    assert expected in [c.paper_id for c in a.citations]
+    papers = len({c.paper_id for c in a.citations})
+    assert a.overview.startswith(f"根据 {papers} 篇论文的摘录：")
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_abstain_without_citations(
+        corpus_searcher: Searcher, question: str) -> None:
+    a = answer(corpus_searcher, question)
+    assert a.citations == []
+    assert ABSTAIN in a.overview
+    assert not re.search(r"\[\d+\]", a.overview)
+
+
+def test_answers_are_deterministic_and_respect_k(corpus_searcher: Searcher) -> None:
+    question = ENGLISH[1][0]
+    first, again = answer(corpus_searcher, question), answer(corpus_searcher, question)
+    assert first.overview == again.overview and first.citations == again.citations
+    narrow = answer(corpus_searcher, question, k=3)
+    assert_grounded(narrow, corpus_searcher)
+    assert len({c.paper_id for c in narrow.citations}) <= 3
+    assert narrow.took_ms > 0
+
+
+def test_at_most_two_excerpts_per_paper(corpus_searcher: Searcher) -> None:
+    a = answer(corpus_searcher, "What are the approaches to animatable human avatars with "
+                                "Gaussian splatting?")
+    assert_grounded(a, corpus_searcher)
+    per_paper = [c.paper_id for c in a.citations]
+    assert all(per_paper.count(p) <= 2 for p in per_paper)
+    assert len(set(per_paper)) >= 3
+
+
+def test_an_arxiv_id_question_summarises_that_paper(corpus_searcher: Searcher) -> None:
+    a = answer(corpus_searcher, "arXiv:2401.08503")
+    assert_grounded(a, corpus_searcher)
+    assert {c.paper_id for c in a.citations} == {"2401.08503"}
+
+
+def test_an_empty_question_is_a_query_error(corpus_searcher: Searcher) -> None:
+    with pytest.raises(QueryError):
+        answer(corpus_searcher, "   ")
+
+
+def test_cli_ask_prints_overview_and_numbered_citations(
+        corpus_index: SearchSettings, capsys: pytest.CaptureFixture[str]) -> None:
+    question = ENGLISH[0][0]
+    assert main(["--data-dir", str(corpus_index.data_dir), "-q", "ask", question, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["generator"] == "builtin" and data["question"] == question
+    assert check_overview(data["overview"], len(data["citations"])) == []
+    assert {"n", "arxiv_id", "paper_id", "title", "section", "page", "excerpt", "url"} <= set(
+        data["citations"][0])
+    assert main(["--data-dir", str(corpus_index.data_dir), "-q", "ask", question, "-k", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "Drawing on" in out and "\n[1] " in out and "https://arxiv.org/abs/" in out
