@@ -33,7 +33,7 @@ def register(name: str, help_text: str, add_args: Callable[[argparse.ArgumentPar
 
 def build_parser() -> argparse.ArgumentParser:
     """The full CLI, with a subparser per registered command."""
-    from search import commands, commands_admin, commands_run  # noqa: F401 - registers them
+    from search import commands, commands_admin, commands_ask, commands_run, commands_serve, commands_ui  # noqa: F401, I001 - registers them
 
     parser = argparse.ArgumentParser(
         prog="avatar-scholar",

@@ -1,0 +1,170 @@
+"""Read-only catalogue views over a loaded generation: paper details, listings, topics, stats.
+
+These are the response schemas of the API's paper and statistics routes. The digests'
+Chinese summaries are machine-generated, so they only ever appear inside a
+`MachineGenerated` block that says so, never next to the paper's metadata.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from indexer.models import Paper, SourceSpec, arxiv_pdf_url
+from search.filters import matches, norm_topic
+from search.models import Filters
+from search.snapshot import Snapshot
+
+GENERATOR = "Gemini-Pro via ChatPaperFree"
+
+
+class MachineGenerated(BaseModel):
+    """Machine-written Chinese summaries from the digests; not part of the paper's metadata."""
+
+    generator: str = GENERATOR
+    language: str = "zh"
+    note: str = "Machine-generated from the paper by an LLM; may contain errors."
+    summary_zh: str = ""
+    takeaways_zh: list[str] = Field(default_factory=list)
+    structured_zh: str = ""
+
+
+class PaperSummary(BaseModel):
+    """A paper in a listing (the digest page)."""
+
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+    authors: list[str]
+    published: date | None
+    first_seen: date | None
+    digest_dates: list[date]
+    topics: list[str]
+    links: dict[str, str]
+    url: str
+    abstract: str
+    machine_generated: MachineGenerated | None = None
+
+
+class PaperDetail(PaperSummary):
+    """Everything stored about one paper."""
+
+    version: int | None
+    updated: date | None
+    comment: str
+    categories: list[str]
+    pdf_url: str | None
+    source: str
+
+
+class PaperList(BaseModel):
+    """A page of papers, newest first; `total` counts every match before `limit`."""
+
+    total: int
+    papers: list[PaperSummary]
+
+
+class TopicCount(BaseModel):
+    """A digest topic and how many papers carry it."""
+
+    topic: str
+    count: int
+
+
+class Stats(BaseModel):
+    """What the served generation holds and how it was built."""
+
+    generation: str
+    built_at: datetime
+    model_id: str
+    papers: int
+    chunks: int
+    vectors: int
+    topics: dict[str, int]
+    months: dict[str, int]
+    undated: int
+    with_machine_summary: int
+    with_code: int
+    arxiv_papers: int
+    sources: list[SourceSpec]
+    build_seconds: dict[str, float]
+
+
+def machine_generated(paper: Paper) -> MachineGenerated | None:
+    """The labelled machine-generated block of a paper, or None when it has none."""
+    if not paper.has_machine_summary:
+        return None
+    return MachineGenerated(summary_zh=paper.summary_zh, takeaways_zh=paper.takeaways_zh,
+                            structured_zh=paper.structured_zh)
+
+
+def _common(paper: Paper) -> dict[str, Any]:
+    return {
+        "paper_id": paper.paper_id, "arxiv_id": paper.arxiv_id, "title": paper.title,
+        "authors": paper.authors, "published": paper.published, "first_seen": paper.first_seen,
+        "digest_dates": paper.digest_dates, "topics": paper.topics, "links": paper.links,
+        "url": paper.url, "abstract": paper.abstract,
+        "machine_generated": machine_generated(paper),
+    }
+
+
+def paper_detail(paper: Paper) -> PaperDetail:
+    """The full public record of a paper (local file paths are left out)."""
+    return PaperDetail(
+        **_common(paper), version=paper.version, updated=paper.updated, comment=paper.comment,
+        categories=paper.categories, source=paper.source,
+        pdf_url=arxiv_pdf_url(paper.arxiv_id) if paper.arxiv_id else None,
+    )
+
+
+def paper_date(paper: Paper) -> date | None:
+    """The date a paper is filed under: published, else first seen in a digest."""
+    return paper.published or paper.first_seen
+
+
+def list_papers(snap: Snapshot, filters: Filters, limit: int, offset: int = 0) -> PaperList:
+    """Papers passing `filters`, newest first (undated last), then by title."""
+    found = [p for p in snap.papers if matches(p, filters)] if filters.active() else list(snap.papers)
+    found.sort(key=lambda p: (paper_date(p) or date.min, p.title.casefold()), reverse=True)
+    page = found[offset:offset + limit]
+    return PaperList(total=len(found), papers=[PaperSummary(**_common(p)) for p in page])
+
+
+def topic_counts(papers: list[Paper]) -> list[TopicCount]:
+    """Each topic with its paper count, most frequent first, then by name.
+
+    Spellings that differ only in case or ``_``/``/`` are merged under the most common one.
+    """
+    by_norm: dict[str, Counter[str]] = {}
+    for paper in papers:
+        for topic in dict.fromkeys(paper.topics):
+            by_norm.setdefault(norm_topic(topic), Counter())[topic] += 1
+    counts = [TopicCount(topic=c.most_common(1)[0][0], count=sum(c.values()))
+              for c in by_norm.values()]
+    return sorted(counts, key=lambda t: (-t.count, t.topic.casefold(), t.topic))
+
+
+def month_counts(papers: list[Paper]) -> tuple[dict[str, int], int]:
+    """Papers per ``YYYY-MM`` (from `paper_date`), in month order, and the undated count."""
+    months = Counter(d.strftime("%Y-%m") for p in papers if (d := paper_date(p)))
+    undated = sum(1 for p in papers if paper_date(p) is None)
+    return dict(sorted(months.items())), undated
+
+
+def stats(snap: Snapshot) -> Stats:
+    """Counts per topic and month, build time, generation and sources of a snapshot."""
+    m = snap.manifest
+    months, undated = month_counts(snap.papers)
+    return Stats(
+        generation=snap.generation, built_at=m.built_at, model_id=m.model_id,
+        papers=len(snap.papers), chunks=len(snap.paper_of_row), vectors=m.vectors,
+        topics={t.topic: t.count for t in topic_counts(snap.papers)},
+        months=months, undated=undated,
+        with_machine_summary=sum(p.has_machine_summary for p in snap.papers),
+        with_code=sum("code" in p.links for p in snap.papers),
+        arxiv_papers=sum(p.arxiv_id is not None for p in snap.papers),
+        sources=m.sources, build_seconds=m.seconds,
+    )
