@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from indexer.embed import Embedder, load_embedder
+from indexer.errors import StoreError
 from indexer.models import Paper
 from search.config import SearchSettings
 from search.errors import PaperNotFoundError
@@ -42,6 +43,7 @@ class Searcher:
             lambda: load_embedder(self.snapshot.manifest.backend))
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._checked = 0.0
         self.snapshot: Snapshot = load_snapshot(settings.data_dir)
 
@@ -69,14 +71,28 @@ class Searcher:
         self._checked = now
         if self.snapshot.is_current():
             return self.snapshot
-        with self._lock:
+        # One thread loads while the others keep answering from the old snapshot.
+        if not self._reload_lock.acquire(blocking=False):
+            return self.snapshot
+        try:
             if not self.snapshot.is_current():
-                fresh = load_snapshot(self.settings.data_dir)
-                if self._embedder is not None:
-                    fresh.check_model(self._embedder)
-                logger.info("switched to index generation %s", fresh.generation)
-                self.snapshot = fresh
+                self._switch()
+        finally:
+            self._reload_lock.release()
         return self.snapshot
+
+    def _switch(self) -> None:
+        """Load the generation CURRENT names; a broken one is logged and not served."""
+        try:
+            fresh = load_snapshot(self.settings.data_dir)
+        except (StoreError, OSError) as exc:
+            logger.warning("keeping generation %s: the new one failed to load: %s",
+                           self.snapshot.generation, exc)
+            return
+        if self._embedder is not None:
+            fresh.check_model(self._embedder)
+        logger.info("switched to index generation %s", fresh.generation)
+        self.snapshot = fresh
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                mode: Mode = "hybrid") -> SearchResponse:
