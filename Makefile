@@ -40,5 +40,11 @@ lint:
 	$(BIN)/ruff check indexer search ui tests benchmarks
 	$(BIN)/mypy
 
+# Each benchmark prints a markdown table with the machine's details (see BENCHMARKS.md).
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/retrieval/run.py
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/reindex.py
+	$(BIN)/python benchmarks/ask_bench.py --data-dir benchmarks/results/corpus_index
+	$(BIN)/python benchmarks/api_latency.py --data-dir benchmarks/results/corpus_index
+	$(BIN)/python benchmarks/scale.py

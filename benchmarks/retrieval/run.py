@@ -44,7 +44,7 @@ def ensure_index(data_dir: Path) -> SearchSettings:
         corpus = REPO.parent / "shared" / "corpus" / "chatpaperfree"
         print(f"building the corpus index in {data_dir} ...", file=sys.stderr)
         build([SourceSpec(kind="path", value=str(corpus))], settings,
-              lambda: load_embedder("torch"), progress=True)
+              lambda: load_embedder(settings.backend), progress=True)
     return settings
 
 
