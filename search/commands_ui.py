@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import socket
 import sys
 from pathlib import Path
 
 from search.cli import EXIT_ERROR, register
+from search.commands_run import port_in_use
 from search.config import SearchSettings
 
 UI_HOST = "127.0.0.1"
@@ -27,17 +27,6 @@ def app_path() -> Path:
     if spec is None or spec.origin is None:
         raise FileNotFoundError("the `ui` package is not installed (pip install -e .)")
     return Path(spec.origin).parent / "app.py"
-
-
-def port_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port (a port in TIME_WAIT counts as free)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def api_url_for(settings: SearchSettings, override: str | None = None) -> str:
@@ -66,7 +55,7 @@ def _ui_args(p: argparse.ArgumentParser) -> None:
 def run_ui(args: argparse.Namespace, settings: SearchSettings) -> int:
     """Check the port, then exec Streamlit with the API URL and data directory in its env."""
     port = settings.ui_port if args.port is None else args.port
-    if not port_free(UI_HOST, port):
+    if port_in_use(UI_HOST, port):
         sys.stderr.write(f"error: UI port {port} on {UI_HOST} is already in use "
                          "(set AVATAR_SCHOLAR_UI_PORT or --port)\n")
         return EXIT_ERROR
