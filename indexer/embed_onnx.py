@@ -181,11 +181,16 @@ def ensure_model(quantized: bool, cache_dir: Path | None = None) -> Path:
         if target.is_file():
             return target
         folder.mkdir(parents=True, exist_ok=True)
-        if not fp32.is_file():
-            logger.info("exporting %s to ONNX in %s (once)", MODEL_ID, folder)
-            _export_fp32(model_dir, fp32)
-        if quantized:
-            _quantize(fp32, int8)
+        logger.info("exporting %s to ONNX in %s (once)", MODEL_ID, folder)
+        # ORT's optimizer logs every fusion at INFO; the user only needs the line above.
+        logging.disable(logging.INFO)
+        try:
+            if not fp32.is_file():
+                _export_fp32(model_dir, fp32)
+            if quantized:
+                _quantize(fp32, int8)
+        finally:
+            logging.disable(logging.NOTSET)
         return target
     except ImportError as exc:
         raise StoreError(f"ONNX backend needs onnx and onnxruntime: pip install onnx onnxruntime"
