@@ -94,8 +94,11 @@ def answer(searcher: Searcher, question: str, k: int = 8, settings: SearchSettin
     t0 = time.perf_counter()
     settings = settings or searcher.settings
     q = parse_query(question, settings.max_query_chars)
+    # Take the snapshot before searching, so evidence comes from the generation the hits came
+    # from (search's own refresh will not switch again within its one-second interval).
+    snap = searcher.refresh(min_interval=0)
     resp = searcher.search(question, k=k)
-    snap, notices = searcher.snapshot, list(resp.notices)
+    notices = list(resp.notices)
     qvec = searcher.embedder.embed([q.dense_text])[0]
     keywords = Keywords(snap, q)
     evidence = select_evidence(snap, q, qvec, [h.paper_id for h in resp.hits], keywords)

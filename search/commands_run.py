@@ -66,6 +66,10 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(p.pid, signal.SIGKILL)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_run(args: argparse.Namespace, settings: SearchSettings) -> int:
     host, api_port, ui_port = settings.api_host, settings.api_port, settings.ui_port
     for name, port, var in (("API", api_port, "API_PORT"), ("UI", ui_port, "UI_PORT")):
@@ -78,6 +82,8 @@ def run_run(args: argparse.Namespace, settings: SearchSettings) -> int:
     api_url = f"http://{host}:{api_port}"
     env = {**os.environ, "AVATAR_SCHOLAR_API_URL": api_url, "HF_HUB_OFFLINE": "1",
            "AVATAR_SCHOLAR_API_PORT": str(api_port), "AVATAR_SCHOLAR_UI_PORT": str(ui_port)}
+    # `kill` (SIGTERM) must stop the children too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     procs = [_child(["serve", "--host", host, "--port", str(api_port)], settings, env),
              _child(["ui"], settings, env)]
     sys.stdout.write(f"Avatar Scholar API: {api_url}/docs\nAvatar Scholar UI:  http://{host}:{ui_port}\n"
