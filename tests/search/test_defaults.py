@@ -81,3 +81,45 @@ def test_run_refuses_a_port_in_use(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         f"error: API port {port} on 127.0.0.1 is already in use (set AVATAR_SCHOLAR_API_PORT to another port)"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_serves_api_and_ui_then_stops_both_on_sigterm(small_index: SearchSettings) -> None:
+    import signal
+    import time
+
+    import httpx
+
+    api, ui = _free_port(), _free_port()
+    env = {**os.environ, "AVATAR_SCHOLAR_API_PORT": str(api), "AVATAR_SCHOLAR_UI_PORT": str(ui),
+           "HF_HUB_OFFLINE": "1", "NO_PROXY": "127.0.0.1"}
+    proc = subprocess.Popen([sys.executable, "-m", "search", "--data-dir", str(small_index.data_dir),
+                             "run"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 120
+        health = None
+        while time.monotonic() < deadline and health is None:
+            time.sleep(1)
+            try:
+                health = httpx.get(f"http://127.0.0.1:{api}/api/health", timeout=2).json()
+                httpx.get(f"http://127.0.0.1:{ui}/", timeout=2).raise_for_status()
+            except httpx.HTTPError:
+                health = None
+        assert health and health["status"] == "ok" and health["papers"] > 0
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        assert f"http://127.0.0.1:{api}" in out and f"http://127.0.0.1:{ui}" in out
+        time.sleep(1)
+        for port in (api, ui):  # both children are gone: the ports are free again
+            with socket.socket() as s:
+                assert s.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
