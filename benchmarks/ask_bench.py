@@ -1,7 +1,7 @@
 """Ask benchmark: built-in answer latency, citation validity and top-cited accuracy, in-process.
 
 Usage (from the repo root; the index must exist, e.g. one built from the shared corpus):
-    .venv/bin/python benchmarks/ask_bench.py --data-dir /tmp/corpus_index [-k 8] [--repeat 1]
+    .venv/bin/python benchmarks/ask_bench.py --data-dir benchmarks/results/corpus_index [-k 8] [--repeat 1]
 
 For ~30 English and Chinese questions, each written for one paper of the shared corpus,
 it runs `search.answer.answer` with the built-in generator and reports:
