@@ -200,3 +200,35 @@ def test_search_keeps_answering_during_a_build_then_switches(
     assert answered > 0
     assert searcher.refresh(min_interval=0).generation != old
     assert searcher.snapshot.generation == store.current_generation(settings.data_dir)
+
+
+def test_arxiv_update_asks_only_for_what_changed_since_the_watermark(
+        tmp_path: Path, embedder: Embedder) -> None:
+    from datetime import UTC, datetime
+
+    from tests.stubs.atom_server import AtomServer, StubEntry, make_entries
+
+    with AtomServer() as srv:
+        about = "A talking head model that animates avatars from audio."
+        srv.add(*make_entries(6, abstract=about))
+        settings = SearchSettings(data_dir=tmp_path / "idx", arxiv_url=srv.url,
+                                  arxiv_delay_seconds=0.05)
+        spec = SourceSpec(kind="arxiv", value="talking head")
+        first = build([spec], settings, lambda: embedder, progress=False)
+        assert first.added == 6
+        recorded = store.read_manifest(store.generation_path(settings.data_dir)).sources
+        assert recorded[0].kind == "arxiv" and recorded[0].watermark is not None
+        srv.add(StubEntry("2401.00003", version=2, title="A revised stub paper", abstract=about,
+                          updated=datetime.now(UTC)),
+                StubEntry("2411.99999", title="A brand-new avatar paper", abstract=about,
+                          updated=datetime.now(UTC), published=datetime.now(UTC)))
+        asked = len(srv.requests)
+        enc = CountingEmbedder(embedder)
+        second = build(recorded, settings, lambda: enc, mode="add", use_watermarks=True,
+                       progress=False)
+        new_requests = srv.requests[asked:]
+    assert (second.added, second.updated, second.unchanged) == (1, 1, 6 - 1)
+    assert enc.texts == second.embedded  # only the two changed papers were embedded
+    assert all(r.params.get("sortBy") == "lastUpdatedDate" for r in new_requests)
+    assert len(new_requests) == 1  # the old entries sit below the watermark: one page, early stop
+    assert Searcher(settings, lambda: embedder).paper("2401.00003").version == 2
