@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from indexer.embed import Embedder
-from search.commands_serve import BatchingEmbedder
+from search.batching import BatchingEmbedder
 from search.config import SearchSettings
 
 CLI = Path(sys.executable).parent / "avatar-scholar"
