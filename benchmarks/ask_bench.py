@@ -4,7 +4,7 @@ Usage (from the repo root; the index must exist, e.g. one built from the shared 
     .venv/bin/python benchmarks/ask_bench.py --data-dir benchmarks/results/corpus_index [-k 8] [--repeat 1]
 
 For ~30 English and Chinese questions, each written for one paper of the shared corpus,
-it runs `search.answer.answer` with the built-in generator and reports:
+it runs `search.answer.ask.answer` with the built-in generator and reports:
   * latency p50 / p95 (target: p50 <= 400 ms on the shared corpus);
   * citation validity: share of answers whose every sentence has a marker and every
     marker resolves, numbered by first use (target 100%), and share whose excerpts are
@@ -33,11 +33,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from search.answer import ABSTAIN, answer  # noqa: E402
-from search.config import SearchSettings  # noqa: E402
-from search.engine import Searcher  # noqa: E402
-from search.llm import check_overview  # noqa: E402
+from search.answer.ask import ABSTAIN, answer  # noqa: E402
+from search.answer.llm import check_overview  # noqa: E402
+from search.config import Settings  # noqa: E402
 from search.models import Answer  # noqa: E402
+from search.retrieval.engine import Searcher  # noqa: E402
 
 TARGET_P50_MS = 400.0
 
@@ -173,7 +173,7 @@ def main() -> None:
 
         torch.set_num_threads(args.torch_threads)
     logging.basicConfig(level=logging.WARNING)
-    run(Searcher(SearchSettings(data_dir=args.data_dir)), args.k, args.repeat)
+    run(Searcher(Settings.load(args.data_dir)), args.k, args.repeat)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from machine import machine  # noqa: E402
 from indexer.build import BuildReport, build  # noqa: E402
 from indexer.embed import load_embedder  # noqa: E402
 from indexer.models import SourceSpec  # noqa: E402
-from search.config import SearchSettings  # noqa: E402
+from search.config import Settings  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "chatpaperfree"
 
@@ -36,7 +36,7 @@ def timed_build(data_dir: Path, days: list[Path], embedder, mode: str = "add"  #
                 ) -> tuple[float, BuildReport]:
     specs = [SourceSpec(kind="path", value=str(d)) for d in days]
     t0 = time.perf_counter()
-    report = build(specs, SearchSettings(data_dir=data_dir), lambda: embedder, mode=mode,  # type: ignore[arg-type]
+    report = build(specs, Settings.load(data_dir).index, lambda: embedder, mode=mode,  # type: ignore[arg-type]
                    progress=False)
     return time.perf_counter() - t0, report
 

@@ -77,13 +77,13 @@ def rss_child(data_dir: Path) -> dict[str, Any]:
                        "seconds": time.perf_counter() - t0})
 
     t0 = time.perf_counter()
-    from search.config import SearchSettings
-    from search.engine import Searcher
+    from search.config import Settings
     from search.models import Filters
+    from search.retrieval.engine import Searcher
 
     mark("imports (numpy, faiss, search)", t0)
     t0 = time.perf_counter()
-    searcher = Searcher(SearchSettings(data_dir=data_dir))
+    searcher = Searcher(Settings.load(data_dir))
     mark("Snapshot loaded", t0)
     t0 = time.perf_counter()
     _searches(searcher.snapshot, np.random.default_rng(0))

@@ -50,12 +50,13 @@ from indexer.build import build, embed_text  # noqa: E402
 from indexer.chunk import chunk_document  # noqa: E402
 from indexer.collect import collect  # noqa: E402
 from indexer.config import IndexerSettings  # noqa: E402
-from indexer.embed import MODEL_MAX_TOKENS, Embedder, load_embedder, model_path  # noqa: E402
+from indexer.embed import Embedder, embedder_for, load_embedder  # noqa: E402
 from indexer.embed_onnx import physical_cores  # noqa: E402
 from indexer.merge import merge_all  # noqa: E402
+from indexer.model_spec import MODEL_MAX_TOKENS, model_path  # noqa: E402
 from indexer.models import SourceSpec  # noqa: E402
-from search.config import SearchSettings  # noqa: E402
-from search.engine import Searcher  # noqa: E402
+from search.config import Settings  # noqa: E402
+from search.retrieval.engine import Searcher  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 RESULTS = REPO / "benchmarks" / "results"
@@ -153,15 +154,16 @@ def run_rounds(groups: list[list[SourceSpec]], texts: list[list[str]], backends:
     return base, tallies
 
 
-def corpus_index(backend: str) -> SearchSettings:
+def corpus_index(backend: str) -> Settings:
     """The full-corpus index of `backend` under benchmarks/results (built when missing)."""
-    settings = SearchSettings(data_dir=RESULTS / "throughput" / f"corpus_{backend}")
+    settings = Settings.load(RESULTS / "throughput" / f"corpus_{backend}")
     current = store.current_generation(settings.data_dir)
     if current and store.read_manifest(store.generation_path(settings.data_dir)).backend == backend:
         return settings
     print(f"building the corpus index for {backend} in {settings.data_dir} ...", file=sys.stderr)
-    build([SourceSpec(kind="path", value=str((CORPUS / "chatpaperfree").resolve()))], settings,
-          lambda: load_embedder(backend, settings.batch_size), mode="reindex", progress=False)
+    build([SourceSpec(kind="path", value=str((CORPUS / "chatpaperfree").resolve()))],
+          settings.index, lambda: embedder_for(settings.index, backend), mode="reindex",
+          progress=False)
     return settings
 
 

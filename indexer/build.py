@@ -27,13 +27,13 @@ from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.faults import checkpoint
 from indexer.merge import merge_all, merge_pair
-from indexer.models import Chunk, Document, SkipReport, SourceSpec
+from indexer.models import Chunk, Document, JobReport, SkipReport, SourceSpec
 from indexer.vectors import build_bm25, pick_kind, query_spans, row_arrays
 from indexer.vectorstore import build_store, release_generation
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["add", "reindex"]
+BuildMode = Literal["add", "reindex"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total) for UIs; tqdm covers the CLI
 EMBED_SLICE = 256  # texts per progress update; large enough to keep batches full
 
@@ -53,6 +53,15 @@ class BuildReport:
     skipped: list[SkipReport] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def job(self, kind: str) -> JobReport:
+        """The stored form of this report, for a job of `kind` (index, reindex, upload, ...)."""
+        return JobReport(
+            kind=kind, finished=datetime.now(UTC).replace(microsecond=0),
+            generation=self.generation, papers=self.papers, chunks=self.chunks,
+            added=self.added, updated=self.updated, removed=self.removed,
+            unchanged=self.unchanged, embedded=self.embedded, notices=self.notices,
+            skipped=self.skipped, seconds=self.seconds)
 
     def summary(self) -> str:
         """The one line printed at the end of a job."""
@@ -96,7 +105,7 @@ def _removable(doc: Document, complete: list[SourceSpec]) -> bool:
     )
 
 
-def _final_docs(fresh: list[Document], prev: _Previous | None, mode: Mode,
+def _final_docs(fresh: list[Document], prev: _Previous | None, mode: BuildMode,
                 got: Collected, keep_removed: bool, report: BuildReport) -> list[Document]:
     """The documents the new generation holds: fresh ones merged over the previous set."""
     if prev is None:
@@ -217,12 +226,12 @@ def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk]
     store.write_json(staged / "manifest.json", manifest)
     checkpoint("write")
     store.publish_generation(data_dir, staged, name, settings.keep_generations,
-                             on_prune=release_generation)
+                             on_prune=lambda gen: release_generation(gen, settings.milvus_token))
     return name
 
 
 def build(specs: list[SourceSpec], settings: IndexerSettings,
-          embedder_factory: Callable[[], Embedder], *, mode: Mode = "add",
+          embedder_factory: Callable[[], Embedder], *, mode: BuildMode = "add",
           keep_removed: bool = False, progress: bool = True,
           on_progress: Progress | None = None,
           use_watermarks: bool | None = None) -> BuildReport:

@@ -1,7 +1,7 @@
 """Section-aware chunking: passages → overlapping chunks that fit the encoder.
 
 Chunks never cross a section boundary, so a hit can be cited as paper · section ·
-page. Text is packed sentence by sentence to about `chunk_words` words with a small
+page. Text is packed sentence by sentence (`indexer.sentences`) to about `chunk_words` words with a small
 overlap; a chunk whose word-piece count would exceed the model's window is split
 further, because sentence-transformers would otherwise truncate it silently.
 """
@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.models import Chunk, Document, Passage
+from indexer.sentences import sentence_spans
 
 TokenCounter = Callable[[str], int]
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s+(?=[\"'(\[A-Z0-9\u4e00-\u9fff])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -53,17 +53,9 @@ def _sentences(run: list[Passage]) -> list[_Span]:
     spans: list[_Span] = []
     offset = 0
     for passage in run:
-        text = passage.text
-        pos = 0
-        for piece in [*_SENTENCE_END.split(text)]:
-            start = text.find(piece, pos)
-            if start < 0:  # defensive: split pieces always occur in order
-                start = pos
-            end = start + len(piece)
-            pos = end
-            if piece.strip():
-                spans.append(_Span(piece.strip(), offset + start, offset + end, passage.page))
-        offset += len(text) + 1  # passages are joined with one separator character
+        for start, end in sentence_spans(passage.text):
+            spans.append(_Span(passage.text[start:end], offset + start, offset + end, passage.page))
+        offset += len(passage.text) + 1  # passages are joined with one separator character
     return spans
 
 

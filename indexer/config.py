@@ -35,6 +35,10 @@ class IndexerSettings(BaseSettings):
         description="Encoder backend for new builds: onnx-int8 (ONNX Runtime, dynamic int8),"
         " onnx (ONNX Runtime, fp32) or torch (PyTorch, fp32).",
     )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "avatar-scholar",
+        description="Where the ONNX export of the model is cached (onnx/<model-hash>/).",
+    )
     keep_generations: int = Field(2, description="Index generations kept on disk.")
     arxiv_delay_seconds: float = Field(3.0, description="Minimum pause between arXiv calls.")
     arxiv_url: str = Field(

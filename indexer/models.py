@@ -146,3 +146,21 @@ class SourceSpec(BaseModel):
     since: date | None = None
     max_results: int | None = None
     watermark: datetime | None = None
+
+
+class JobReport(BaseModel):
+    """What one indexing job did, as stored under jobs/ and served by /api/jobs."""
+
+    kind: str
+    finished: datetime
+    generation: str | None = None
+    papers: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    notices: list[str] = Field(default_factory=list)
+    skipped: list[SkipReport] = Field(default_factory=list)
+    seconds: dict[str, float] = Field(default_factory=dict)

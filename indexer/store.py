@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 
 from indexer.errors import IndexNotFoundError, LockedError, StoreError
 from indexer.faults import checkpoint
-from indexer.models import Chunk, Document, Paper, Passage, SourceSpec
+from indexer.models import Chunk, Document, JobReport, Paper, Passage, SourceSpec
 from indexer.store_vectors import (  # noqa: F401 - re-exported: store is the I/O facade
     faiss_size,
     milvus_lite_path,
@@ -282,24 +282,24 @@ def job_lock(data_dir: Path) -> Iterator[None]:
         fh.close()
 
 
-def write_job_report(data_dir: Path, report: dict[str, Any]) -> Path:
+def write_job_report(data_dir: Path, report: JobReport) -> Path:
     """Store one job's JSON report under jobs/ and return its path."""
     jobs = data_dir / "jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     path = jobs / f"{new_generation_name()}.json"
-    write_json(path, report)
+    write_json(path, report.model_dump(mode="json"))
     return path
 
 
-def read_job_reports(data_dir: Path, limit: int = 20) -> list[dict[str, Any]]:
-    """The most recent job reports, newest first."""
+def read_job_reports(data_dir: Path, limit: int = 20) -> list[JobReport]:
+    """The most recent job reports, newest first (unreadable ones are left out)."""
     jobs = data_dir / "jobs"
     if not jobs.is_dir():
         return []
     out = []
     for path in sorted(jobs.glob("*.json"), reverse=True)[:limit]:
         with contextlib.suppress(OSError, ValueError):
-            out.append(json.loads(path.read_text(encoding="utf-8")))
+            out.append(JobReport.model_validate_json(path.read_text(encoding="utf-8")))
     return out
 
 

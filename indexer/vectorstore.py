@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from indexer import store
 from indexer.config import IndexerSettings
 from indexer.errors import StoreError
 from indexer.vectors import IndexKind, make_faiss_index, set_search_params
+from indexer.vectorstore_base import Hits, VectorStore, no_hits
+
+__all__ = ["FaissStore", "Hits", "VectorStore", "build_store", "open_store", "release_generation"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,37 +33,6 @@ logger = logging.getLogger(__name__)
 # rather than through the ANN structure, which would reach few of so few allowed vectors.
 SUBSET_EXACT = 20_000
 MAX_EF_SEARCH = 4096
-Hits = tuple[np.ndarray, np.ndarray]  # (vector ids int64, inner products float32), best first
-
-
-class VectorStore(Protocol):
-    """What building and searching need from a vector index."""
-
-    kind: str
-
-    def build(self, vectors: np.ndarray, queries: np.ndarray | None = None) -> None:
-        """Index normalised float32 vectors (row i gets id i); tune search on `queries`."""
-
-    def save(self, gen_dir: Path) -> None:
-        """Persist the index for a (staged) generation directory."""
-
-    def load(self, gen_dir: Path) -> None:
-        """Open the index of a published generation for search."""
-
-    def search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> Hits:
-        """Up to n ids nearest to qvec by inner product, only among `allowed` ids if given."""
-
-    def describe(self) -> dict[str, Any]:
-        """Manifest fields recording the store, index type and search parameters."""
-
-    def close(self) -> None:
-        """Release connections or servers (idempotent)."""
-
-
-def no_hits() -> Hits:
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-
-
 class FaissStore:
     """A FAISS index file in the generation, memory-mapped at load."""
 
@@ -154,12 +126,16 @@ def build_store(gen_dir: Path, vectors: np.ndarray, settings: IndexerSettings, g
         vs.close()
 
 
-def open_store(gen_dir: Path, manifest: store.IndexManifest) -> VectorStore:
-    """The loaded store of a published generation, as its manifest records it."""
+def open_store(gen_dir: Path, manifest: store.IndexManifest,
+               milvus_token: str | None = None) -> VectorStore:
+    """The loaded store of a published generation, as its manifest records it.
+
+    `milvus_token` (settings' `milvus_token`) is never in a manifest; a cluster needs it.
+    """
     if manifest.vector_store == "milvus":
         from indexer.vectorstore_milvus import MilvusStore
 
-        vs: VectorStore = MilvusStore.from_manifest(manifest.milvus)
+        vs: VectorStore = MilvusStore.from_manifest(manifest.milvus, milvus_token)
     elif manifest.vector_store == "faiss":
         vs = FaissStore(params=manifest.faiss_params)
     else:
@@ -168,7 +144,7 @@ def open_store(gen_dir: Path, manifest: store.IndexManifest) -> VectorStore:
     return vs
 
 
-def release_generation(gen_dir: Path) -> None:
+def release_generation(gen_dir: Path, milvus_token: str | None = None) -> None:
     """Free what a pruned generation holds outside its directory (a Milvus collection)."""
     try:
         manifest = store.read_manifest(gen_dir)
@@ -177,4 +153,4 @@ def release_generation(gen_dir: Path) -> None:
     if manifest.vector_store == "milvus" and manifest.milvus.get("uri"):
         from indexer.vectorstore_milvus import drop_collection
 
-        drop_collection(manifest.milvus)
+        drop_collection(manifest.milvus, milvus_token)

@@ -34,7 +34,7 @@ from indexer.vectors import (
     tune_search,
     tuning_queries,
 )
-from indexer.vectorstore import no_hits
+from indexer.vectorstore_base import Hits, no_hits
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,9 @@ class MilvusStore:
         return cls(settings.milvus_uri, name, settings.milvus_token, settings.vector_index)
 
     @classmethod
-    def from_manifest(cls, info: dict[str, Any]) -> MilvusStore:
-        token = IndexerSettings().milvus_token if info.get("uri") else None  # never in a manifest
+    def from_manifest(cls, info: dict[str, Any], token: str | None = None) -> MilvusStore:
+        """The store a manifest records; the cluster token comes from settings, never from it."""
+        token = token if info.get("uri") else None
         return cls(info.get("uri"), info["collection"], token, params=info.get("params"))
 
     def _connect(self, gen_dir: Path) -> None:
@@ -194,13 +195,13 @@ class MilvusStore:
             self.close()
 
     def search(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> Hits:
         if allowed is not None and not len(allowed):
             return no_hits()
         return self._query(np.asarray(qvec, dtype=np.float32), min(n, MAX_LIMIT), allowed)
 
     def _query(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> Hits:
         expr = "" if allowed is None else f"id in [{','.join(map(str, np.asarray(allowed).tolist()))}]"
         res = self._client.search(
             self.collection, data=[qvec.tolist()], limit=n, filter=expr, output_fields=["id"],
@@ -210,10 +211,10 @@ class MilvusStore:
         return ids, np.array([h["distance"] for h in res], dtype=np.float32)
 
 
-def drop_collection(info: dict[str, Any]) -> None:
+def drop_collection(info: dict[str, Any], token: str | None = None) -> None:
     """Drop a pruned generation's collection from a Milvus cluster (errors are logged)."""
     try:
-        client = _client(info["uri"], IndexerSettings().milvus_token)
+        client = _client(info["uri"], token)
         try:
             client.drop_collection(info["collection"])
         finally:

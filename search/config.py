@@ -1,16 +1,28 @@
-"""Search and service settings (env prefix ``AVATAR_SCHOLAR_``). Built by the caller."""
+"""Settings, nested by concern (env prefix ``AVATAR_SCHOLAR_``), built once at an edge.
+
+The CLI, the API's app factory and the UI's entry script call `Settings.load` and pass
+the result (or the part a function needs) down; nothing below them reads the
+environment. The environment variable of each field is its name with the prefix, e.g.
+``AVATAR_SCHOLAR_API_PORT`` or ``AVATAR_SCHOLAR_LLM_BASE_URL`` (see README and docs/).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.config import IndexerSettings
 
+_ENV = SettingsConfigDict(env_prefix="AVATAR_SCHOLAR_", extra="ignore")
 
-class SearchSettings(IndexerSettings):
-    """Everything the engine, the API and the UI launcher read from the environment."""
+
+class RankingSettings(BaseSettings):
+    """How the engine retrieves and fuses."""
+
+    model_config = _ENV
 
     candidates: int = Field(200, description="Chunks taken from each retriever before fusion.")
     fusion: Literal["convex", "rrf"] = Field(
@@ -22,12 +34,64 @@ class SearchSettings(IndexerSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
     sparse_weight: float = Field(1.0, description="Weight of the keyword ranking in the fusion.")
-    max_query_chars: int = Field(1000, description="Longer queries are truncated with a notice.")
+    max_query_chars: int = Field(1000, description="Longest query or question accepted.")
+
+
+class ServiceSettings(BaseSettings):
+    """Where the API and the UI listen, and how the UI finds the API."""
+
+    model_config = _ENV
+
     api_host: str = Field("127.0.0.1", description="Where `serve` and `run` bind the API.")
     api_port: int = Field(8000, description="API port.")
     ui_port: int = Field(8501, description="Streamlit UI port.")
     api_url: str | None = Field(None, description="API base URL the UI talks to.")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1")
-    llm_model: str | None = Field(None, description="Model name sent to the LLM endpoint.")
-    llm_api_key: str | None = Field(None, description="Bearer token for the LLM endpoint.")
-    llm_timeout: float = Field(60.0, description="Seconds before an LLM call falls back.")
+
+    def ui_api_url(self) -> str:
+        """The API URL the UI calls: `api_url`, else the API's host and port (loopback when
+        the API binds every interface)."""
+        if self.api_url:
+            return self.api_url.rstrip("/")
+        host = self.api_host if self.api_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return f"http://{host}:{self.api_port}"
+
+
+class LLMSettings(BaseSettings):
+    """The optional OpenAI-compatible endpoint that writes overviews."""
+
+    model_config = SettingsConfigDict(env_prefix="AVATAR_SCHOLAR_LLM_", extra="ignore")
+
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1")
+    model: str | None = Field(None, description="Model name sent to the LLM endpoint.")
+    api_key: str | None = Field(None, description="Bearer token for the LLM endpoint.")
+    timeout: float = Field(60.0, description="Seconds before an LLM call falls back.")
+
+
+class Settings(BaseModel):
+    """Everything the CLI, the API and the UI are configured with."""
+
+    index: IndexerSettings
+    ranking: RankingSettings
+    service: ServiceSettings
+    llm: LLMSettings
+
+    @classmethod
+    def load(cls, data_dir: Path | str | None = None, *, ranking: dict[str, Any] | None = None,
+             service: dict[str, Any] | None = None, llm: dict[str, Any] | None = None,
+             **index: Any) -> Settings:
+        """Settings from the environment; explicit arguments win over it.
+
+        Args:
+            data_dir: the index directory (else $AVATAR_SCHOLAR_DATA, else ./index_data).
+            ranking, service, llm: field overrides for those parts.
+            **index: overrides of `IndexerSettings` fields (vector_store=..., backend=...).
+        """
+        if data_dir is not None:
+            index["data_dir"] = data_dir
+        return cls(index=IndexerSettings(**index), ranking=RankingSettings(**(ranking or {})),
+                   service=ServiceSettings(**(service or {})), llm=LLMSettings(**(llm or {})))
+
+    @property
+    def data_dir(self) -> Path:
+        """The index directory (shorthand for ``index.data_dir``)."""
+        return self.index.data_dir

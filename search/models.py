@@ -1,10 +1,16 @@
-"""Search-side records; they are also the API's response schemas."""
+"""Search-side records; they are also the API's request and response schemas (one per concept).
+
+The UI's client validates responses with these same models."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
+
+from indexer.models import SourceSpec
+
+GENERATOR = "Gemini-Pro via ChatPaperFree"
 
 
 class Filters(BaseModel):
@@ -72,3 +78,101 @@ class Answer(BaseModel):
     generator: str
     took_ms: float
     notices: list[str] = Field(default_factory=list)
+
+
+class MachineGenerated(BaseModel):
+    """Machine-written Chinese summaries from the digests; not part of the paper's metadata."""
+
+    generator: str = GENERATOR
+    language: str = "zh"
+    note: str = "Machine-generated from the paper by an LLM; may contain errors."
+    summary_zh: str = ""
+    takeaways_zh: list[str] = Field(default_factory=list)
+    structured_zh: str = ""
+
+
+class PaperSummary(BaseModel):
+    """A paper in a listing (the digest page)."""
+
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+    authors: list[str]
+    published: date | None
+    first_seen: date | None
+    digest_dates: list[date]
+    topics: list[str]
+    links: dict[str, str]
+    url: str
+    abstract: str
+    machine_generated: MachineGenerated | None = None
+
+
+class PaperDetail(PaperSummary):
+    """Everything stored about one paper."""
+
+    version: int | None
+    updated: date | None
+    comment: str
+    categories: list[str]
+    pdf_url: str | None
+    source: str
+
+
+class PaperList(BaseModel):
+    """A page of papers, newest first; `total` counts every match before `limit`."""
+
+    total: int
+    papers: list[PaperSummary]
+
+
+class TopicCount(BaseModel):
+    """A digest topic and how many papers carry it."""
+
+    topic: str
+    count: int
+
+
+class Stats(BaseModel):
+    """What the served generation holds and how it was built."""
+
+    generation: str
+    built_at: datetime
+    model_id: str
+    papers: int
+    chunks: int
+    vectors: int
+    topics: dict[str, int]
+    months: dict[str, int]
+    undated: int
+    with_machine_summary: int
+    with_code: int
+    arxiv_papers: int
+    sources: list[SourceSpec]
+    build_seconds: dict[str, float]
+
+
+class Health(BaseModel):
+    """GET /api/health: the served generation; 503 with `detail` instead while none is loaded."""
+
+    status: str
+    papers: int
+    chunks: int
+    generation: str
+    built_at: datetime
+
+
+class AskRequest(BaseModel):
+    """A question for a cited overview (the API narrows `question` to the configured length)."""
+
+    question: str = Field(min_length=1, description="English or 中文")
+    k: int = Field(8, ge=1, le=100, description="Papers to draw evidence from.")
+
+
+class SimilarResponse(BaseModel):
+    """Papers nearest to one paper, best first."""
+
+    paper_id: str
+    arxiv_id: str | None
+    total: int
+    hits: list[Hit]

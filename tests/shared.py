@@ -1,4 +1,4 @@
-"""Paths to the shared, read-only corpus (../shared next to the repository)."""
+"""Paths to the shared, read-only corpus, and the one rule for what CI may not skip."""
 
 from __future__ import annotations
 
@@ -11,11 +11,21 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+def in_ci() -> bool:
+    """True under CI (any CI value but empty, 0 or false; `.ci/run` exports CI=true)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require(condition: bool, message: str) -> None:
+    """Skip the test when `condition` is false, except in CI, where that is a failure."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{message} (required in CI)")
+    pytest.skip(message)
+
+
 def require_shared() -> Path:
-    """The shared data directory; skip the test (fail on CI) when its corpus is missing."""
-    if not (SHARED / "corpus").is_dir():
-        message = f"shared corpus not found at {SHARED / 'corpus'}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    """The shared data directory; skip the test (fail in CI) when its corpus is missing."""
+    require((SHARED / "corpus").is_dir(), f"shared corpus not found at {SHARED / 'corpus'}")
     return SHARED

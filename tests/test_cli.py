@@ -13,7 +13,7 @@ import pymupdf
 import pytest
 
 from indexer import store
-from search.config import SearchSettings
+from search.config import Settings
 from tests.conftest import build_into
 from tests.shared import REPO
 from tests.stubs.atom_server import AtomServer
@@ -116,18 +116,19 @@ def test_search_cli_json_and_text(index_dir: Path) -> None:
     assert text.returncode == 1 and text.stderr.strip().startswith("error: empty query")
 
 
+@pytest.mark.slow
 def test_every_subcommand_has_help() -> None:
-    from search.cli import COMMANDS, build_parser
+    from search.cli.main import COMMANDS
 
-    build_parser()
-    for name in COMMANDS:
-        proc = subprocess.run([sys.executable, "-m", "search", name, "--help"], capture_output=True,
-                              text=True, cwd=REPO, timeout=60)
-        assert proc.returncode == 0 and "usage: avatar-scholar" in proc.stdout, name
+    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 14
+    for command in COMMANDS:
+        proc = subprocess.run([sys.executable, "-m", "search", command.name, "--help"],
+                              capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert proc.returncode == 0 and "usage: avatar-scholar" in proc.stdout, command.name
 
 
 def test_settings_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVATAR_SCHOLAR_DATA", str(tmp_path))
     monkeypatch.setenv("AVATAR_SCHOLAR_API_PORT", "8123")
-    s = SearchSettings()
-    assert s.data_dir == tmp_path and s.api_port == 8123
+    s = Settings.load()
+    assert s.data_dir == tmp_path and s.service.api_port == 8123

@@ -14,18 +14,12 @@ from urllib.parse import quote
 import streamlit as st
 
 from indexer.models import arxiv_abs_url, arxiv_pdf_url
-from search.models import Answer, Citation, Hit
-from ui.client import (
-    ApiClient,
-    ApiError,
-    ApiUnavailableError,
-    Health,
-    PaperDetail,
-    UnavailableError,
-    api_url,
-)
+from search.config import Settings
+from search.models import Answer, Citation, Health, Hit, PaperDetail, PaperSummary
+from ui.client import ApiClient, ApiError, ApiUnavailableError, UnavailableError
 
 PAPER_PAGE = "views/paper.py"
+SETTINGS_KEY = "settings"
 
 # ASCII punctuation that means something to CommonMark, GFM or Streamlit's Markdown.
 _MD_SPECIALS = "\\`*_{}[]()#+-.!|~$:="
@@ -65,9 +59,15 @@ def client_for(base_url: str) -> ApiClient:
     return ApiClient(base_url)
 
 
+def app_settings() -> Settings:
+    """The settings ui/app.py loaded for this session."""
+    settings: Settings = st.session_state[SETTINGS_KEY]
+    return settings
+
+
 def get_client() -> ApiClient:
-    """The API client for $AVATAR_SCHOLAR_API_URL (one per URL per process)."""
-    return client_for(api_url())
+    """The API client for the configured API URL (one per URL per process)."""
+    return client_for(app_settings().service.ui_api_url())
 
 
 def show_error(exc: ApiError) -> None:
@@ -206,22 +206,22 @@ def render_answer(answer: Answer) -> None:
         render_citation(c)
 
 
-def render_machine_generated(paper: PaperDetail) -> None:
+def render_machine_generated(paper: PaperSummary) -> None:
     """The digest's summary and takeaways, clearly labelled as machine-generated."""
-    if not (paper.summary or paper.takeaways or paper.structured):
+    gen = paper.machine_generated
+    if gen is None or not (gen.summary_zh or gen.takeaways_zh or gen.structured_zh):
         return
     st.markdown("#### Summary and key takeaways")
-    by = f" by {paper.generated_by}" if paper.generated_by else ""
-    note = paper.generated_note or "may contain errors"
+    by = f" by {gen.generator}" if gen.generator else ""
     st.warning(f"Machine-generated{escape_md(by)}, not written by the authors — "
-               f"{escape_md(note)}", icon=":material/smart_toy:")
-    if paper.summary:
-        st.markdown(escape_md(one_line(paper.summary)))
-    if paper.takeaways:
-        st.markdown("\n".join(f"- {escape_md(one_line(t))}" for t in paper.takeaways))
-    if paper.structured:
+               f"{escape_md(gen.note)}", icon=":material/smart_toy:")
+    if gen.summary_zh:
+        st.markdown(escape_md(one_line(gen.summary_zh)))
+    if gen.takeaways_zh:
+        st.markdown("\n".join(f"- {escape_md(one_line(t))}" for t in gen.takeaways_zh))
+    if gen.structured_zh:
         with st.expander("Structured summary (machine-generated)"):
-            st.markdown(escape_md(paper.structured).replace("\n", "  \n"))
+            st.markdown(escape_md(gen.structured_zh).replace("\n", "  \n"))
 
 
 def render_paper(paper: PaperDetail) -> None:

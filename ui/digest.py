@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from ui.client import PaperDetail
+from search.models import PaperSummary
 from ui.components import arxiv_links, authors_line, escape_md, one_line
 
 ABSTRACT_CHARS = 600
 
 
-def _entry(p: PaperDetail, summaries: bool, level: int) -> list[str]:
+def _entry(p: PaperSummary, summaries: bool, level: int) -> list[str]:
     """The Markdown lines of one paper, its title a heading of `level`."""
     day = p.published or p.first_seen
     links = arxiv_links(p.arxiv_id, p.url)
@@ -24,14 +24,15 @@ def _entry(p: PaperDetail, summaries: bool, level: int) -> list[str]:
              + (f" · {links}" if links else ""), ""]
     if p.abstract:
         lines += [escape_md(one_line(p.abstract, ABSTRACT_CHARS)), ""]
-    if summaries and p.summary:
-        by = f" ({p.generated_by})" if p.generated_by else ""
-        lines += [f"*Machine-generated summary{escape_md(by)}:* {escape_md(one_line(p.summary))}",
+    gen = p.machine_generated
+    if summaries and gen is not None and gen.summary_zh:
+        by = f" ({gen.generator})" if gen.generator else ""
+        lines += [f"*Machine-generated summary{escape_md(by)}:* {escape_md(one_line(gen.summary_zh))}",
                   ""]
     return lines
 
 
-def digest_markdown(papers: list[PaperDetail], since: date | None, until: date | None,
+def digest_markdown(papers: list[PaperSummary], since: date | None, until: date | None,
                     topic: str | None, summaries: bool = True, level: int = 1) -> str:
     """Papers grouped by topic (alphabetical), newest first inside each group.
 
@@ -43,7 +44,7 @@ def digest_markdown(papers: list[PaperDetail], since: date | None, until: date |
             "", f"{count}, {span}.", ""]
     if not papers:
         return "\n".join(head + ["No papers in this range."])
-    groups: dict[str, list[PaperDetail]] = defaultdict(list)
+    groups: dict[str, list[PaperSummary]] = defaultdict(list)
     for p in papers:
         groups[topic or (p.topics[0] if p.topics else "Other")].append(p)
     body: list[str] = []

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from indexer import store
 from indexer.build import BuildReport, Progress, build
@@ -64,17 +62,6 @@ def save_uploads(files: list[tuple[str, bytes]], inbox: Path) -> Saved:
     return saved
 
 
-def job_report(report: BuildReport, kind: str) -> dict[str, Any]:
-    """The JSON job report, in the shape `avatar-scholar index` writes."""
-    return {
-        "kind": kind, "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "generation": report.generation, "papers": report.papers, "chunks": report.chunks,
-        "added": report.added, "updated": report.updated, "removed": report.removed,
-        "unchanged": report.unchanged, "embedded": report.embedded, "notices": report.notices,
-        "skipped": [s.model_dump() for s in report.skipped], "seconds": report.seconds,
-    }
-
-
 def index_inbox(settings: IndexerSettings, embedder_factory: Callable[[], Embedder],
                 on_progress: Progress | None = None) -> BuildReport:
     """Index the inbox folder into the current library and record a job report.
@@ -87,5 +74,5 @@ def index_inbox(settings: IndexerSettings, embedder_factory: Callable[[], Embedd
     spec = parse_source(str(inbox_dir(settings.data_dir)))
     report = build([spec], settings, embedder_factory, mode="add", progress=False,
                    on_progress=on_progress)
-    store.write_job_report(settings.data_dir, job_report(report, "upload"))
+    store.write_job_report(settings.data_dir, report.job("upload"))
     return report

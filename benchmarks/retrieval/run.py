@@ -25,10 +25,10 @@ sys.path.insert(0, str(REPO))
 
 from indexer import store  # noqa: E402
 from indexer.build import build  # noqa: E402
-from indexer.embed import load_embedder  # noqa: E402
+from indexer.embed import embedder_for  # noqa: E402
 from indexer.models import SourceSpec  # noqa: E402
-from search.config import SearchSettings  # noqa: E402
-from search.engine import Searcher  # noqa: E402
+from search.config import Settings  # noqa: E402
+from search.retrieval.engine import Searcher  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from machine import machine  # noqa: E402
@@ -37,14 +37,14 @@ MODES = ("sparse", "dense", "hybrid")
 K = 10
 
 
-def ensure_index(data_dir: Path) -> SearchSettings:
+def ensure_index(data_dir: Path) -> Settings:
     """The corpus index at data_dir, built from the shared corpus if missing."""
-    settings = SearchSettings(data_dir=data_dir)
+    settings = Settings.load(data_dir)
     if not store.current_generation(data_dir):
         corpus = REPO.parent / "shared" / "corpus" / "chatpaperfree"
         print(f"building the corpus index in {data_dir} ...", file=sys.stderr)
-        build([SourceSpec(kind="path", value=str(corpus))], settings,
-              lambda: load_embedder(settings.backend), progress=True)
+        build([SourceSpec(kind="path", value=str(corpus))], settings.index,
+              lambda: embedder_for(settings.index), progress=True)
     return settings
 
 

@@ -19,8 +19,8 @@ from indexer.build import build
 from indexer.embed import Embedder
 from indexer.errors import LockedError
 from indexer.models import SourceSpec
-from search.config import SearchSettings
-from search.engine import Searcher
+from search.config import Settings
+from search.retrieval.engine import Searcher
 from tests.shared import REPO
 
 DIGEST_A = "2024-01-24/Talking Head Generation.md"
@@ -43,10 +43,10 @@ class CountingEmbedder:
         return self.inner.count_tokens(text)
 
 
-def _build(settings: SearchSettings, embedder: CountingEmbedder, *paths: Path,
+def _build(settings: Settings, embedder: CountingEmbedder, *paths: Path,
            mode: str = "add", keep_removed: bool = False):  # type: ignore[no-untyped-def]
     specs = [SourceSpec(kind="path", value=str(p)) for p in paths]
-    return build(specs, settings, lambda: embedder, mode=mode,  # type: ignore[arg-type]
+    return build(specs, settings.index, lambda: embedder, mode=mode,  # type: ignore[arg-type]
                  keep_removed=keep_removed, progress=False)
 
 
@@ -58,7 +58,7 @@ def _new_ids(a: Path, b: Path) -> set[str]:
     return {e.split("v")[0] for e in entries(b) - entries(a)}
 
 
-def _ids(settings: SearchSettings) -> set[str]:
+def _ids(settings: Settings) -> set[str]:
     con = store.connect_readonly(store.generation_path(settings.data_dir))
     try:
         return set(store.read_papers(con))
@@ -80,7 +80,7 @@ def digests(tmp_path: Path, corpus_dir: Path) -> tuple[Path, Path]:
 def test_adding_a_source_embeds_only_new_papers(tmp_path: Path, digests: tuple[Path, Path],
                                                 embedder: Embedder) -> None:
     a, b = digests
-    settings = SearchSettings(data_dir=tmp_path / "idx")
+    settings = Settings.load(tmp_path / "idx")
     enc = CountingEmbedder(embedder)
     first = _build(settings, enc, a)
     assert first.added == first.papers > 20 and enc.texts == first.embedded
@@ -101,7 +101,7 @@ def test_adding_a_source_embeds_only_new_papers(tmp_path: Path, digests: tuple[P
 def test_new_version_replaces_chunks_and_removed_entries_disappear(
         tmp_path: Path, digests: tuple[Path, Path], embedder: Embedder) -> None:
     a, _ = digests
-    settings = SearchSettings(data_dir=tmp_path / "idx")
+    settings = Settings.load(tmp_path / "idx")
     enc = CountingEmbedder(embedder)
     _build(settings, enc, a.parent)
     text = a.read_text(encoding="utf-8")
@@ -129,7 +129,7 @@ def test_new_version_replaces_chunks_and_removed_entries_disappear(
 def test_keep_removed_and_generation_pruning(tmp_path: Path, digests: tuple[Path, Path],
                                              embedder: Embedder) -> None:
     a, b = digests
-    settings = SearchSettings(data_dir=tmp_path / "idx")
+    settings = Settings.load(tmp_path / "idx")
     enc = CountingEmbedder(embedder)
     _build(settings, enc, a.parent)
     before = _ids(settings)
@@ -166,7 +166,7 @@ def _cli(data_dir: Path, *args: str, crash_at: str | None = None) -> subprocess.
 def test_killed_build_leaves_previous_generation_serving(
         stage: str, tmp_path: Path, digests: tuple[Path, Path], embedder: Embedder) -> None:
     a, b = digests
-    settings = SearchSettings(data_dir=tmp_path / "idx")
+    settings = Settings.load(tmp_path / "idx")
     _build(settings, CountingEmbedder(embedder), a)
     generation = store.current_generation(settings.data_dir)
     before = _ids(settings)
@@ -186,7 +186,7 @@ def test_killed_build_leaves_previous_generation_serving(
 def test_search_keeps_answering_during_a_build_then_switches(
         tmp_path: Path, digests: tuple[Path, Path], embedder: Embedder) -> None:
     a, b = digests
-    settings = SearchSettings(data_dir=tmp_path / "idx")
+    settings = Settings.load(tmp_path / "idx")
     _build(settings, CountingEmbedder(embedder), a)
     searcher = Searcher(settings, embedder_factory=lambda: embedder)
     old = searcher.snapshot.generation
@@ -211,10 +211,10 @@ def test_arxiv_update_asks_only_for_what_changed_since_the_watermark(
     with AtomServer() as srv:
         about = "A talking head model that animates avatars from audio."
         srv.add(*make_entries(6, abstract=about))
-        settings = SearchSettings(data_dir=tmp_path / "idx", arxiv_url=srv.url,
+        settings = Settings.load(tmp_path / "idx", arxiv_url=srv.url,
                                   arxiv_delay_seconds=0.05)
         spec = SourceSpec(kind="arxiv", value="talking head")
-        first = build([spec], settings, lambda: embedder, progress=False)
+        first = build([spec], settings.index, lambda: embedder, progress=False)
         assert first.added == 6
         recorded = store.read_manifest(store.generation_path(settings.data_dir)).sources
         assert recorded[0].kind == "arxiv" and recorded[0].watermark is not None
@@ -224,7 +224,7 @@ def test_arxiv_update_asks_only_for_what_changed_since_the_watermark(
                           updated=datetime.now(UTC), published=datetime.now(UTC)))
         asked = len(srv.requests)
         enc = CountingEmbedder(embedder)
-        second = build(recorded, settings, lambda: enc, mode="add", use_watermarks=True,
+        second = build(recorded, settings.index, lambda: enc, mode="add", use_watermarks=True,
                        progress=False)
         new_requests = srv.requests[asked:]
     assert (second.added, second.updated, second.unchanged) == (1, 1, 6 - 1)

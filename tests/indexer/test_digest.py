@@ -74,6 +74,7 @@ def _entry(path: Path, title_start: str) -> Paper:
     return next(d.paper for d in docs if d.paper.title.startswith(title_start))
 
 
+@pytest.mark.slow
 def test_whole_corpus_parses_quietly(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     started = time.perf_counter()
     docs, skipped = read_digest_tree(corpus)
@@ -95,6 +96,7 @@ def test_whole_corpus_parses_quietly(corpus: Path, capsys: pytest.CaptureFixture
     assert capsys.readouterr() == ("", "")
 
 
+@pytest.mark.slow
 def test_real3d_portrait(papers: dict[str, Paper]) -> None:
     paper = papers[REAL3D]
     assert paper.title == "Real3D-Portrait: One-shot Realistic 3D Talking Portrait Synthesis"
@@ -110,6 +112,7 @@ def test_real3d_portrait(papers: dict[str, Paper]) -> None:
     assert paper.first_seen == date(2024, 1, 24)
 
 
+@pytest.mark.slow
 def test_structured_summary_is_plain_text(papers: dict[str, Paper]) -> None:
     structured = papers[REAL3D].structured_zh
     assert structured.startswith("标题：Real3D-Portrait")
@@ -120,6 +123,7 @@ def test_structured_summary_is_plain_text(papers: dict[str, Paper]) -> None:
     assert not entities
 
 
+@pytest.mark.slow
 def test_code_and_project_links(papers: dict[str, Paper]) -> None:
     assert papers["2311.16096"].links == {
         "project": "https://animatable-gaussians.github.io/",
@@ -132,6 +136,7 @@ def test_code_and_project_links(papers: dict[str, Paper]) -> None:
     assert not any("arxiv.org" in url for p in papers.values() for url in p.links.values())
 
 
+@pytest.mark.slow
 def test_paper_under_several_topics_and_versions_is_merged(papers: dict[str, Paper]) -> None:
     paper = papers["2402.16607"]  # v1 in 3DGS on 02-29, v2 in 元宇宙/虚拟人 on 04-01
     assert paper.topics == ["3DGS", "元宇宙/虚拟人"]
@@ -141,6 +146,7 @@ def test_paper_under_several_topics_and_versions_is_merged(papers: dict[str, Pap
     assert papers["2408.05008"].topics == ["3DGS", "Diffusion Models", "NeRF"]
 
 
+@pytest.mark.slow
 def test_title_with_extra_spaces_is_collapsed(papers: dict[str, Paper]) -> None:
     title = papers["2311.16096"].title  # "...Gaussian Maps for   High-fidelity..." in the file
     assert title == (
@@ -150,6 +156,7 @@ def test_title_with_extra_spaces_is_collapsed(papers: dict[str, Paper]) -> None:
     assert not any("  " in p.title or p.title != p.title.strip() for p in papers.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("relpath", "title_start", "style"),
     [
@@ -168,6 +175,7 @@ def test_summary_styles(corpus: Path, relpath: str, title_start: str, style: str
     assert not any(t.startswith(("-", "*", "1.")) for t in paper.takeaways_zh), style
 
 
+@pytest.mark.slow
 def test_seed_digest_parses() -> None:
     seed = sorted((require_shared() / "seed").glob("*.txt"))
     assert seed
@@ -203,6 +211,7 @@ def test_merge_prefers_highest_version_and_latest_machine_text() -> None:
 # ---- broken inputs ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_truncated_digest_keeps_complete_entries(corpus: Path, tmp_path: Path) -> None:
     text = (corpus / "2024-01-24/Talking Head Generation.md").read_text(encoding="utf-8")
     real3d_pdf = text.index(f"[PDF](http://arxiv.org/abs/{REAL3D}")
@@ -278,6 +287,7 @@ def test_entry_without_link_or_abstract_is_reported(tmp_path: Path) -> None:
     assert paper.topics == ["元宇宙/虚拟人"] and paper.first_seen == date(2024, 3, 1)
 
 
+@pytest.mark.slow
 def test_tree_mixes_good_and_bad_files(corpus: Path, tmp_path: Path) -> None:
     good = (corpus / "2024-01-24/Talking Head Generation.md").read_bytes()
     (tmp_path / "a").mkdir()

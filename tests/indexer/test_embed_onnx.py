@@ -11,55 +11,68 @@ import pytest
 from indexer import store
 from indexer.build import embed_text
 from indexer.chunk import chunk_document
-from indexer.embed import Embedder, load_embedder
+from indexer.config import IndexerSettings
+from indexer.embed import Embedder, SentenceTransformerEmbedder, embedder_for, load_embedder
 from indexer.embed_onnx import OnnxEmbedder, cache_root
 from indexer.errors import StoreError
 from indexer.sources.digest import read_digest_tree
-from search.engine import Searcher
+from search.retrieval.engine import Searcher
 from tests.conftest import build_into
+
+pytestmark = pytest.mark.slow
 
 TEXTS_DAY = "2024-01-30"  # four digests, ≈ 50 real chunks
 TINY_DIGEST = "2024-03-04/Diffusion Models.md"  # 5 papers: indexes in seconds
 
 
 @pytest.fixture(scope="module")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh export cache for this module; load_embedder() finds it through the env."""
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexerSettings]:
+    """Settings with a fresh export cache, read from the environment as the CLI reads it."""
     cache = tmp_path_factory.mktemp("onnx_cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AVATAR_SCHOLAR_CACHE_DIR", str(cache))
-        yield cache
+        yield IndexerSettings()
 
 
 @pytest.fixture(scope="module")
-def fp32(onnx_cache: Path) -> OnnxEmbedder:
-    return OnnxEmbedder(quantized=False)
+def fp32(onnx_cache: IndexerSettings) -> OnnxEmbedder:
+    made = embedder_for(onnx_cache, "onnx")
+    assert isinstance(made, OnnxEmbedder)
+    return made
 
 
 @pytest.fixture(scope="module")
-def int8(fp32: OnnxEmbedder) -> OnnxEmbedder:
-    return OnnxEmbedder(quantized=True)
+def int8(fp32: OnnxEmbedder, onnx_cache: IndexerSettings) -> OnnxEmbedder:
+    made = embedder_for(onnx_cache, "onnx-int8")
+    assert isinstance(made, OnnxEmbedder)
+    return made
 
 
 @pytest.fixture(scope="module")
-def texts(corpus_dir: Path, embedder: Embedder) -> list[str]:
+def torch_embedder() -> Embedder:
+    """The reference: sentence-transformers on PyTorch."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="module")
+def texts(corpus_dir: Path, torch_embedder: Embedder) -> list[str]:
     """Real chunk texts, exactly as the indexer embeds them, and one past the 256-token window."""
     docs, _ = read_digest_tree(corpus_dir / TEXTS_DAY)
     out = [embed_text(d.paper.title, c) for d in docs
-           for c in chunk_document(d, count_tokens=embedder.count_tokens) if c.lang == "en"]
+           for c in chunk_document(d, count_tokens=torch_embedder.count_tokens) if c.lang == "en"]
     assert len(out) >= 30
     return [*out, " ".join(out[:3])]
 
 
 @pytest.fixture(scope="module")
-def torch_vectors(texts: list[str], embedder: Embedder) -> np.ndarray:
-    return embedder.embed(texts)
+def torch_vectors(texts: list[str], torch_embedder: Embedder) -> np.ndarray:
+    return torch_embedder.embed(texts)
 
 
-def test_export_is_cached_under_the_env_dir(onnx_cache: Path, fp32: OnnxEmbedder,
-                                            int8: OnnxEmbedder) -> None:
-    assert cache_root() == onnx_cache / "onnx"
-    assert fp32.path.parent.parent == onnx_cache / "onnx"
+def test_export_is_cached_under_the_configured_dir(onnx_cache: IndexerSettings, fp32: OnnxEmbedder,
+                                                  int8: OnnxEmbedder) -> None:
+    assert cache_root(onnx_cache.cache_dir) == onnx_cache.cache_dir / "onnx"
+    assert fp32.path.parent.parent == onnx_cache.cache_dir / "onnx"
     assert {fp32.path.name, int8.path.name} == {"model.onnx", "model-int8.onnx"}
     assert int8.path.stat().st_size < fp32.path.stat().st_size / 3
 
@@ -92,16 +105,20 @@ def test_order_and_calls_are_kept(fp32: OnnxEmbedder, texts: list[str]) -> None:
     assert fp32.embed([]).shape == (0, 384)
 
 
-def test_count_tokens_equals_torch(fp32: OnnxEmbedder, embedder: Embedder,
+def test_count_tokens_equals_torch(fp32: OnnxEmbedder, torch_embedder: Embedder,
                                    texts: list[str]) -> None:
     samples = [*texts[:10], "", "3DGS 数字人 talking-head", "word " * 400]
-    assert [fp32.count_tokens(t) for t in samples] == [embedder.count_tokens(t) for t in samples]
+    assert ([fp32.count_tokens(t) for t in samples]
+            == [torch_embedder.count_tokens(t) for t in samples])
 
 
 def test_manifest_and_queries_use_the_building_backend(
-        tmp_path: Path, corpus_dir: Path, fp32: OnnxEmbedder, embedder: Embedder) -> None:
-    onnx_settings = build_into(tmp_path / "onnx", [corpus_dir / TINY_DIGEST], fp32)
-    torch_settings = build_into(tmp_path / "torch", [corpus_dir / TINY_DIGEST], embedder)
+        tmp_path: Path, corpus_dir: Path, fp32: OnnxEmbedder, torch_embedder: Embedder,
+        onnx_cache: IndexerSettings) -> None:
+    cache = {"cache_dir": onnx_cache.cache_dir}
+    onnx_settings = build_into(tmp_path / "onnx", [corpus_dir / TINY_DIGEST], fp32, **cache)
+    torch_settings = build_into(tmp_path / "torch", [corpus_dir / TINY_DIGEST], torch_embedder,
+                                **cache)
     for settings, backend in ((onnx_settings, "onnx"), (torch_settings, "torch")):
         gen = store.generation_path(settings.data_dir)
         assert store.read_manifest(gen).backend == backend
@@ -130,12 +147,13 @@ def test_failed_export_is_a_one_line_store_error(tmp_path: Path,
     assert str(info.value).count("\n") == 0 and "tracer exploded" in str(info.value)
 
 
-def test_cached_export_is_reused(fp32: OnnxEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_export_is_reused(fp32: OnnxEmbedder, onnx_cache: IndexerSettings,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import indexer.embed_onnx as embed_onnx
 
     def forbidden(model_dir: Path, out: Path) -> None:
         raise AssertionError("exported again despite the cache")
 
     monkeypatch.setattr(embed_onnx, "_export_fp32", forbidden)
-    again = load_embedder("onnx")
+    again = embedder_for(onnx_cache, "onnx")
     assert again.backend == "onnx" and again.embed(["cached"]).shape == (1, 384)

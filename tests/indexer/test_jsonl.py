@@ -43,6 +43,7 @@ def _write_lines(path: Path, lines: list[str | bytes]) -> None:
     path.write_bytes(gzip.compress(raw) if path.name.endswith(".gz") else raw)
 
 
+@pytest.mark.slow
 def test_round_trip_on_every_field(tmp_path: Path) -> None:
     local = Paper(paper_id="local:abc123", title="A local PDF", source="pdf")
     papers = [_full_paper(), local, *_seed_papers()]
@@ -122,6 +123,7 @@ def test_bad_lines_are_reported_with_line_numbers(tmp_path: Path, name: str) -> 
     assert all("\n" not in r and s.path == str(path) for r, s in zip(reasons, skipped, strict=True))
 
 
+@pytest.mark.slow
 def test_truncated_gzip_keeps_earlier_records(tmp_path: Path) -> None:
     full = tmp_path / "full.jsonl.gz"
     write_jsonl_gz(_seed_papers(), full, fields=LIBRARY_FIELDS)
@@ -139,6 +141,7 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
     assert read_jsonl(empty)[1][0].reason == "no records"
 
 
+@pytest.mark.slow
 def test_write_is_deterministic_and_atomic(tmp_path: Path) -> None:
     papers = [*_seed_papers(), _full_paper()]
     a, b = tmp_path / "a" / "lib.jsonl.gz", tmp_path / "b" / "lib.jsonl.gz"
@@ -166,6 +169,7 @@ def test_library_fields_are_metadata_only() -> None:
     assert {"arxiv_id", "title", "abstract"} <= set(LIBRARY_FIELDS)
 
 
+@pytest.mark.slow
 def test_export_library_on_real_corpus(tmp_path: Path) -> None:
     out = tmp_path / "library" / "papers.jsonl.gz"
     count = export_library(require_shared() / "corpus" / "chatpaperfree", out)

@@ -68,12 +68,14 @@ def passage_with(document: Document, sentence: str) -> str | None:
     return hits[0] if hits else None
 
 
+@pytest.mark.slow
 def test_manifest_lists_the_corpus() -> None:
     require_shared()
     assert len(TEXT_ROWS) >= 20
     assert any(row["file"] == SCAN and row["has_text_layer"] == "no" for row in MANIFEST)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", TEXT_ROWS, ids=lambda row: row["file"])
 def test_every_text_pdf_yields_clean_passages(row: dict[str, str]) -> None:
     document = doc(row["file"])
@@ -93,6 +95,7 @@ def test_every_text_pdf_yields_clean_passages(row: dict[str, str]) -> None:
     assert document.paper.source == "pdf" and document.paper.pdf_path == str(PDFS / row["file"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", TEXT_ROWS, ids=lambda row: row["file"])
 def test_title_and_arxiv_id_match_the_manifest(row: dict[str, str]) -> None:
     paper = doc(row["file"]).paper
@@ -104,11 +107,13 @@ def test_title_and_arxiv_id_match_the_manifest(row: dict[str, str]) -> None:
         assert paper.arxiv_id == paper.paper_id == row["arxiv_id"]
 
 
+@pytest.mark.slow
 def test_version_comes_from_the_arxiv_stamp() -> None:
     assert doc("1312.6114.pdf").paper.version == 11
     assert doc(RESNET).paper.version == 1
 
 
+@pytest.mark.slow
 def test_image_only_scan_is_refused() -> None:
     path = require_shared() / "corpus" / "pdfs" / SCAN
     with pytest.raises(ParseError, match="no text layer") as err:
@@ -116,6 +121,7 @@ def test_image_only_scan_is_refused() -> None:
     assert str(path) in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "sentence"),
     [
@@ -143,6 +149,7 @@ def test_abstract_first_sentence_is_contiguous(name: str, sentence: str) -> None
     assert document.paper.abstract.startswith(sentence)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "cited"),
     [
@@ -156,6 +163,7 @@ def test_reference_list_is_left_out(name: str, cited: str) -> None:
     assert passage_with(doc(name), cited) is None
 
 
+@pytest.mark.slow
 def test_appendix_after_the_references_is_kept() -> None:
     sections = list(dict.fromkeys(p.section for p in doc(RESNET).passages))
     assert sections[-3:] == [
@@ -165,6 +173,7 @@ def test_appendix_after_the_references_is_kept() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_two_columns_are_read_one_after_the_other() -> None:
     document = doc(RESNET)
     within_left_column = (
@@ -183,6 +192,7 @@ def test_two_columns_are_read_one_after_the_other() -> None:
     assert passage_with(doc(TRAVATAR), acm) == "1 Introduction"
 
 
+@pytest.mark.slow
 def test_line_end_hyphens_are_joined_and_real_hyphens_kept() -> None:
     abstract = doc(RESNET).paper.abstract  # "in-/stead", "com-/prehensive", "complex-/ity"
     assert "instead of learning unreferenced functions. We provide comprehensive" in abstract
@@ -205,6 +215,7 @@ def test_join_lines(line: list[str], joined: str) -> None:
     assert join_lines(line, vocab=set()) == joined
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -252,11 +263,13 @@ def test_sections_are_found_in_order(name: str, expected: list[str]) -> None:
     assert [s for s in sections if s in expected] == expected, sections
 
 
+@pytest.mark.slow
 def test_section_running_onto_next_page_starts_a_new_passage() -> None:
     intro = [p.page for p in doc(RESNET).passages if p.section == "1 Introduction"]
     assert intro == [1, 2]
 
 
+@pytest.mark.slow
 def test_running_headers_are_dropped() -> None:
     header = "H. Yang, M. Zheng, W. Feng, H. Huang, Y.-K. Lai"  # even pages of TRAvatar
     assert raw_text(TRAVATAR).count(header) >= 5
@@ -264,6 +277,7 @@ def test_running_headers_are_dropped() -> None:
     assert passage_with(doc(EMERDIFF), "Published as a conference paper at ICLR") is None
 
 
+@pytest.mark.slow
 def test_ocr_layer_of_a_scan_is_the_text() -> None:
     sentence = "A reliable computer system must be able to cope with the failure of one or more of its components."
     assert passage_with(doc(LAMPORT), sentence) == "1 Introduction"
@@ -283,6 +297,7 @@ def test_invisible_text_is_dropped_unless_it_is_all_there_is(tmp_path: Path) -> 
     assert text == ["Visible words stay in the text.", "Only an OCR layer here."]
 
 
+@pytest.mark.slow
 def test_mupdf_warnings_are_not_printed(
     capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -7,13 +7,14 @@ import re
 
 import pytest
 
-from search.answer import ABSTAIN, answer
-from search.cli import main
-from search.config import SearchSettings
-from search.engine import Searcher
+from indexer.sentences import split_sentences
+from search.answer.ask import ABSTAIN, answer
+from search.answer.llm import MARKER, check_overview, marker_ids
+from search.cli.main import main
+from search.config import Settings
 from search.errors import QueryError
-from search.llm import MARKER, check_overview, marker_ids, split_sentences
 from search.models import Answer
+from search.retrieval.engine import Searcher
 
 # (question, a paper the answer must cite); every id is in the shared corpus.
 ENGLISH = [
@@ -128,7 +129,7 @@ def test_an_empty_question_is_a_query_error(corpus_searcher: Searcher) -> None:
 
 
 def test_cli_ask_prints_overview_and_numbered_citations(
-        corpus_index: SearchSettings, capsys: pytest.CaptureFixture[str]) -> None:
+        corpus_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     question = ENGLISH[0][0]
     assert main(["--data-dir", str(corpus_index.data_dir), "-q", "ask", question, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

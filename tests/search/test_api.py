@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +14,14 @@ from fastapi.testclient import TestClient
 
 from indexer.build import build
 from indexer.embed import Embedder
-from indexer.models import Paper, SourceSpec
+from indexer.models import JobReport, Paper, SourceSpec
 from indexer.store import write_job_report
-from search.api import create_app, parse_day
-from search.bibtex import escape, to_bibtex
-from search.config import SearchSettings
-from search.engine import Searcher
+from search.config import Settings
 from search.errors import QueryError
+from search.export.bibtex import escape, to_bibtex
+from search.retrieval.engine import Searcher
+from search.service.app import create_app
+from search.service.deps import parse_day
 
 HIT_KEYS = {"arxiv_id", "title", "authors", "published", "topics", "score", "excerpt", "section",
             "page", "url"}
@@ -29,13 +30,13 @@ HEALTH_KEYS = {"status", "papers", "chunks", "generation", "built_at"}
 XSS_TITLE = '<script>alert("x")</script> **Bold** [link](javascript:alert(1)) & {braces} 100%'
 
 
-def make_client(settings: SearchSettings, embedder: Embedder, **kwargs: Any) -> TestClient:
+def make_client(settings: Settings, embedder: Embedder, **kwargs: Any) -> TestClient:
     app = create_app(settings, lambda: Searcher(settings, embedder_factory=lambda: embedder))
     return TestClient(app, **kwargs)
 
 
 @pytest.fixture(scope="module")
-def client(small_index: SearchSettings, embedder: Embedder) -> Iterator[TestClient]:
+def client(small_index: Settings, embedder: Embedder) -> Iterator[TestClient]:
     with make_client(small_index, embedder) as c:
         yield c
 
@@ -46,10 +47,10 @@ def listing(client: TestClient) -> list[dict[str, Any]]:
     return client.get("/api/papers", params={"limit": 1000}).json()["papers"]
 
 
-def build_into(data_dir: Path, paths: list[Path], embedder: Embedder) -> SearchSettings:
+def build_into(data_dir: Path, paths: list[Path], embedder: Embedder) -> Settings:
     """Add local files to the index in `data_dir` (publishing a new generation)."""
-    settings = SearchSettings(data_dir=data_dir)
-    build([SourceSpec(kind="path", value=str(p)) for p in paths], settings, lambda: embedder,
+    settings = Settings.load(data_dir)
+    build([SourceSpec(kind="path", value=str(p)) for p in paths], settings.index, lambda: embedder,
           progress=False)
     return settings
 
@@ -72,7 +73,7 @@ TINY = [
 
 
 @pytest.fixture()
-def tiny_index(tmp_path: Path, embedder: Embedder) -> SearchSettings:
+def tiny_index(tmp_path: Path, embedder: Embedder) -> Settings:
     """A two-paper index of our own (one title full of markup), rebuilt per test."""
     src = write_jsonl(tmp_path / "tiny.jsonl", TINY)
     return build_into(tmp_path / "data", [src], embedder)
@@ -90,7 +91,7 @@ def wait_for(client: TestClient, pred: Any, timeout: float = 10.0) -> dict[str, 
 
 # --- health, docs, unknown routes -----------------------------------------------------
 
-def test_health_reports_the_served_generation(client: TestClient, small_index: SearchSettings) -> None:
+def test_health_reports_the_served_generation(client: TestClient, small_index: Settings) -> None:
     resp = client.get("/api/health")
     assert resp.status_code == 200
     body = resp.json()
@@ -329,7 +330,6 @@ def test_malformed_json_is_422(client: TestClient) -> None:
 
 
 def test_ask_contract(client: TestClient) -> None:
-    pytest.importorskip("search.answer", reason="search/answer.py is not written yet")
     resp = client.post("/api/ask", json={"question": "How are talking heads driven by audio?", "k": 4})
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -353,7 +353,7 @@ class _Broken:
         return fail
 
 
-def test_unexpected_errors_are_a_bare_500(small_index: SearchSettings,
+def test_unexpected_errors_are_a_bare_500(small_index: Settings,
                                           caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(small_index, lambda: _Broken())  # type: ignore[arg-type, return-value]
     with TestClient(app, raise_server_exceptions=False) as c:
@@ -380,7 +380,7 @@ class _OtherModel:
         return self.inner.count_tokens(text)
 
 
-def test_incompatible_index_is_503_on_every_request(small_index: SearchSettings,
+def test_incompatible_index_is_503_on_every_request(small_index: Settings,
                                                      embedder: Embedder) -> None:
     other = _OtherModel(embedder)
     app = create_app(small_index, lambda: Searcher(small_index, embedder_factory=lambda: other))
@@ -390,7 +390,7 @@ def test_incompatible_index_is_503_on_every_request(small_index: SearchSettings,
             assert resp.status_code == 503 and "rebuild the index" in resp.json()["detail"]
 
 
-def test_markup_in_titles_is_returned_verbatim(tiny_index: SearchSettings, embedder: Embedder) -> None:
+def test_markup_in_titles_is_returned_verbatim(tiny_index: Settings, embedder: Embedder) -> None:
     with make_client(tiny_index, embedder) as c:
         resp = c.get("/api/search", params={"q": "gaussian splatting avatars"})
         assert resp.headers["content-type"] == "application/json"
@@ -404,7 +404,7 @@ def test_markup_in_titles_is_returned_verbatim(tiny_index: SearchSettings, embed
         assert r"\{braces\}" in bib and r"100\%" in bib and r"\&" in bib
 
 
-def test_new_generation_is_picked_up_without_restart(tiny_index: SearchSettings, embedder: Embedder,
+def test_new_generation_is_picked_up_without_restart(tiny_index: Settings, embedder: Embedder,
                                                      tmp_path: Path) -> None:
     extra = write_jsonl(tmp_path / "extra.jsonl", [
         record("2402.00003", "Volumetric hair capture for digital humans", "Strand-level hair.")])
@@ -421,7 +421,7 @@ def test_new_generation_is_picked_up_without_restart(tiny_index: SearchSettings,
 
 def test_starts_without_an_index_and_loads_one_when_it_appears(tmp_path: Path,
                                                                 embedder: Embedder) -> None:
-    settings = SearchSettings(data_dir=tmp_path / "empty")
+    settings = Settings.load(tmp_path / "empty")
     with make_client(settings, embedder) as c:
         resp = c.get("/api/health")
         assert resp.status_code == 503
@@ -430,7 +430,7 @@ def test_starts_without_an_index_and_loads_one_when_it_appears(tmp_path: Path,
         assert search.status_code == 503 and "no index" in search.json()["detail"]
         assert c.get("/api/papers/2402.00001").status_code == 503
         assert c.get("/api/jobs").json() == []
-        write_job_report(settings.data_dir, {"kind": "index", "papers": 2})
+        write_job_report(settings.data_dir, JobReport(kind="index", finished=datetime.now(UTC), papers=2))
         build_into(settings.data_dir, [write_jsonl(tmp_path / "t.jsonl", TINY)], embedder)
         after = wait_for(c, lambda code, body: code == 200)
         assert after["status_code"] == 200 and after["papers"] == 2

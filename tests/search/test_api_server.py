@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from indexer.embed import Embedder
-from search.batching import BatchingEmbedder
-from search.config import SearchSettings
+from search.config import Settings
+from search.service.batching import BatchingEmbedder
 
 CLI = Path(sys.executable).parent / "avatar-scholar"
 READY_TIMEOUT = 120.0
@@ -67,7 +67,7 @@ def wait_ready(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(small_index: SearchSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(small_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("serve") / "server.log"
     port = free_port()
     with open(log, "wb") as out:
@@ -115,7 +115,7 @@ def test_concurrent_requests_agree_with_sequential_ones(server: Server) -> None:
 
 
 def test_second_server_on_the_same_port_fails_in_one_line(server: Server,
-                                                          small_index: SearchSettings) -> None:
+                                                          small_index: Settings) -> None:
     done = subprocess.run(serve_cmd(small_index.data_dir, server.port), env=server_env(),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
@@ -167,6 +167,8 @@ def test_batching_embedder_reports_failures_to_their_callers_only() -> None:
 
 
 def test_batched_vectors_match_unbatched_ones(embedder: Embedder) -> None:
+    """A query's vector does not depend on what else was encoded with it (int8 queries are
+    never batched: dynamic quantization would make them depend on their batch-mates)."""
     texts = ["talking head", "3D gaussian splatting avatars from monocular video", "数字人", "NeRF"]
     batcher = BatchingEmbedder(embedder)
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from indexer.build import build
+from indexer.defaults import arxiv_specs, default_specs
 from indexer.embed import Embedder
 from indexer.sources.jsonl import export_library
-from search.config import SearchSettings
-from search.defaults import arxiv_specs, default_specs
-from search.engine import Searcher
+from search.config import Settings
+from search.retrieval.engine import Searcher
 from tests.shared import REPO
 
 BUNDLE = REPO / "index_data" / "library" / "avatar-papers-2024.jsonl.gz"
@@ -61,8 +61,8 @@ def test_default_build_from_a_slice_of_the_bundle(tmp_path: Path, embedder: Embe
         fh.write("\n".join(picked) + "\n")
     (data_dir / "sources.toml").write_text(
         'library = "library/slice.jsonl.gz"\n[arxiv]\nqueries = ["talking head"]\n', encoding="utf-8")
-    settings = SearchSettings(data_dir=data_dir, arxiv_url="http://127.0.0.1:9/api/query")
-    report = build(default_specs(data_dir), settings, lambda: embedder, progress=False)
+    settings = Settings.load(data_dir, arxiv_url="http://127.0.0.1:9/api/query")
+    report = build(default_specs(data_dir), settings.index, lambda: embedder, progress=False)
     assert report.papers == len(set(picked)) and report.generation
     assert any("arXiv unreachable" in n and "skipped" in n for n in report.notices)
     hits = Searcher(settings, lambda: embedder).search("one-shot 3D talking portrait from a single image").hits
@@ -89,7 +89,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_run_serves_api_and_ui_then_stops_both_on_sigterm(small_index: SearchSettings) -> None:
+def test_run_serves_api_and_ui_then_stops_both_on_sigterm(small_index: Settings) -> None:
     import signal
     import time
 

@@ -7,11 +7,11 @@ from datetime import date
 import numpy as np
 import pytest
 
-from search.engine import Searcher
 from search.errors import PaperNotFoundError, QueryError
-from search.fuse import convex, per_paper, rrf
 from search.models import Filters
-from search.query import expand_chinese, parse_query
+from search.retrieval.engine import Searcher
+from search.retrieval.fuse import convex, per_paper, rrf
+from search.retrieval.query import expand_chinese, parse_query
 
 # Queries a researcher might type, and the paper that must come first.
 KNOWN = [
@@ -22,6 +22,7 @@ KNOWN = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("query", "expected"), KNOWN)
 def test_expected_paper_ranks_first(any_store_searcher: Searcher, query: str, expected: str) -> None:
     """Run once per vector store (FAISS and Milvus Lite): the same paper must win."""
@@ -35,6 +36,7 @@ def test_expected_paper_ranks_first(any_store_searcher: Searcher, query: str, ex
     assert top.excerpt and top.section and top.url.endswith(expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("query", "expected"), [
     ("说话人头 唇形同步 风格保持", "2408.05412"),
     ("基于3DGS的可驱动数字人 单目视频", "2312.15059"),
@@ -61,6 +63,7 @@ def test_chinese_tokenisation_segments_words() -> None:
     assert "的" not in q.sparse_tokens
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["2401.08503", "arXiv:2401.08503v2",
                                   "https://arxiv.org/abs/2401.08503v2", "http://arxiv.org/pdf/2401.08503"])
 def test_arxiv_ids_and_urls_go_straight_to_the_paper(corpus_searcher: Searcher, text: str) -> None:
@@ -68,23 +71,27 @@ def test_arxiv_ids_and_urls_go_straight_to_the_paper(corpus_searcher: Searcher, 
     assert [h.arxiv_id for h in resp.hits] == ["2401.08503"]
 
 
+@pytest.mark.slow
 def test_unknown_id_is_reported_not_guessed(corpus_searcher: Searcher) -> None:
     resp = corpus_searcher.search("2101.99999")
     assert resp.hits == [] and "not in the index" in resp.notices[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 def test_empty_queries_are_refused(corpus_searcher: Searcher, text: str) -> None:
     with pytest.raises(QueryError, match="empty query"):
         corpus_searcher.search(text)
 
 
+@pytest.mark.slow
 def test_long_queries_are_truncated_with_a_notice(corpus_searcher: Searcher) -> None:
     resp = corpus_searcher.search("gaussian avatar " * 200, k=3)
     assert len(resp.query) <= 1000 and resp.hits
     assert any("truncated" in n for n in resp.notices)
 
 
+@pytest.mark.slow
 def test_filters_apply_before_the_top_k_cut(any_store_searcher: Searcher) -> None:
     f = Filters(topic="NeRF", since=date(2024, 6, 1), until=date(2024, 6, 30))
     resp = any_store_searcher.search("talking head", k=10, filters=f)
@@ -96,6 +103,7 @@ def test_filters_apply_before_the_top_k_cut(any_store_searcher: Searcher) -> Non
         assert any(d and date(2024, 6, 1) <= d <= date(2024, 6, 30) for d in dates)
 
 
+@pytest.mark.slow
 def test_author_filter_ignores_case_and_diacritics(corpus_searcher: Searcher) -> None:
     accented = next(p for p in corpus_searcher.snapshot.papers
                     if any(a != a.encode("ascii", "ignore").decode() for a in p.authors))
@@ -109,16 +117,19 @@ def test_author_filter_ignores_case_and_diacritics(corpus_searcher: Searcher) ->
                    for a in h.authors) for h in resp.hits)
 
 
+@pytest.mark.slow
 def test_code_link_filter(corpus_searcher: Searcher) -> None:
     resp = corpus_searcher.search("gaussian splatting avatar", k=10, filters=Filters(has_code=True))
     assert resp.hits and all("code" in corpus_searcher.paper(h.paper_id).links for h in resp.hits)
 
 
+@pytest.mark.slow
 def test_filter_matching_nothing_gives_no_hits(corpus_searcher: Searcher) -> None:
     resp = corpus_searcher.search("avatar", filters=Filters(author="no such author zzzz"))
     assert resp.hits == []
 
 
+@pytest.mark.slow
 def test_similar_papers(corpus_searcher: Searcher) -> None:
     hits = corpus_searcher.similar("2401.08503", k=5)
     assert len(hits) == 5 and "2401.08503" not in [h.arxiv_id for h in hits]

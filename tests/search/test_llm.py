@@ -11,20 +11,18 @@ from typing import Any
 import pytest
 
 from indexer.embed import Embedder
-from search.answer import answer
-from search.config import SearchSettings
-from search.engine import Searcher
-from search.errors import GenerationError
-from search.llm import (
+from search.answer.ask import answer
+from search.answer.llm import (
     ChatClient,
     check_overview,
     client_from_settings,
     marker_ids,
     renumber,
-    sentence_spans,
-    split_sentences,
     validate_reply,
 )
+from search.config import LLMSettings, Settings
+from search.errors import GenerationError
+from search.retrieval.engine import Searcher
 from tests.conftest import build_into
 from tests.stubs.llm_server import LLMServer, StubReply
 
@@ -197,14 +195,14 @@ def test_settings_and_environment_configure_the_client(
     monkeypatch.setenv("AVATAR_SCHOLAR_LLM_BASE_URL", server.url)
     monkeypatch.setenv("AVATAR_SCHOLAR_LLM_MODEL", "env-model")
     monkeypatch.setenv("AVATAR_SCHOLAR_LLM_API_KEY", "sk-env")
-    settings = SearchSettings(data_dir=Path(corpus_searcher.settings.data_dir), llm_timeout=3)
-    made = client_from_settings(settings)
+    settings = Settings.load(Path(corpus_searcher.settings.data_dir), llm={"timeout": 3})
+    made = client_from_settings(settings.llm)
     assert made is not None and (made.model, made.api_key, made.timeout) == ("env-model", "sk-env", 3)
     server.push(StubReply("A single photo suffices [1]."))
-    a = answer(corpus_searcher, QUESTION, settings=settings)
+    a = answer(corpus_searcher, QUESTION, llm_settings=settings.llm)
     assert a.generator == "llm:env-model"
     assert server.requests[0].headers["Authorization"] == "Bearer sk-env"
-    assert client_from_settings(SearchSettings(llm_base_url=None, llm_model=None)) is None
+    assert client_from_settings(LLMSettings(base_url=None, model=None)) is None
 
 
 def test_off_topic_questions_abstain_without_calling_the_llm(
@@ -217,15 +215,6 @@ def test_marker_parsing_and_renumbering() -> None:
     assert marker_ids("a [1]. b [2, 4]. c [3-5]. d [6–7] [x]") == [1, 2, 4, 3, 4, 5, 6, 7]
     text, used = renumber("x [4]. y [2][4]. z [1].")
     assert text == "x [1]. y [2][1]. z [3]." and used == [3, 1, 0]
-
-
-def test_sentence_splitting_keeps_markers_and_abbreviations() -> None:
-    text = "Methods, e.g. NeRF by Mildenhall et al. [2], render views [1]. Fig. 3 shows it. [2] Done?"
-    assert split_sentences(text) == [
-        "Methods, e.g. NeRF by Mildenhall et al. [2], render views [1].",
-        "Fig. 3 shows it. [2]", "Done?"]
-    assert split_sentences("第一句[1]。第二句。[2]\n第三行") == ["第一句[1]。", "第二句。[2]", "第三行"]
-    assert sentence_spans("") == []
 
 
 def test_check_overview_reports_every_kind_of_problem() -> None:

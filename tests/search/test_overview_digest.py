@@ -11,13 +11,13 @@ import pytest
 
 from indexer.embed import Embedder
 from indexer.sources.digest import read_digest
-from search.cli import main
-from search.config import SearchSettings
-from search.digest_export import DEFAULT_TITLE, export_digest, render_digest
-from search.engine import Searcher
+from search.answer.llm import ChatClient
+from search.answer.overview import MACHINE_SOURCE, paper_overview, parse_structured
+from search.cli.main import main
+from search.config import Settings
 from search.errors import PaperNotFoundError
-from search.llm import ChatClient
-from search.overview import MACHINE_SOURCE, paper_overview, parse_structured
+from search.export.digest import DEFAULT_TITLE, export_digest, render_digest
+from search.retrieval.engine import Searcher
 from tests.conftest import build_into
 from tests.stubs.llm_server import LLMServer, StubReply
 
@@ -123,9 +123,9 @@ def test_llm_overview_when_configured_and_fallback(jsonl_searcher: Searcher,
               "background": "NeRF avatars are slow.", "method": "Audio deforms Gaussians.",
               "results": "120 FPS."}
     server.push(StubReply("```json\n" + json.dumps(fields) + "\n```"), StubReply("not json"))
-    settings = SearchSettings(data_dir=jsonl_searcher.settings.data_dir,
-                              llm_base_url=server.url, llm_model="stub-model", llm_timeout=1)
-    ov = paper_overview(jsonl_searcher, "local:gauss-heads", settings)
+    settings = Settings.load(jsonl_searcher.settings.data_dir,
+                             llm={"base_url": server.url, "model": "stub-model", "timeout": 1})
+    ov = paper_overview(jsonl_searcher, "local:gauss-heads", settings.llm)
     assert ov.machine_generated and ov.generator == "llm:stub-model"
     assert ov.takeaways == fields["takeaways"] and ov.results == "120 FPS."
     assert ov.authors == ["Ada Lovelace", "Alan Turing"]  # still from the source
@@ -180,7 +180,7 @@ def test_digest_skips_papers_without_an_arxiv_id(jsonl_searcher: Searcher) -> No
     assert export_digest(jsonl_searcher.snapshot, date(2030, 1, 1)).paper_ids == []
 
 
-def test_cli_digest_and_overview(corpus_index: SearchSettings, tmp_path: Path,
+def test_cli_digest_and_overview(corpus_index: Settings, tmp_path: Path,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "d.md"
     data = str(corpus_index.data_dir)

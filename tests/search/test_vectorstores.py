@@ -14,9 +14,9 @@ from indexer.embed import Embedder
 from indexer.models import SourceSpec
 from indexer.vectors import TARGET_RECALL, make_faiss_index, recall_at, tuning_queries
 from indexer.vectorstore import FaissStore
-from search.config import SearchSettings
-from search.engine import Searcher
+from search.config import Settings
 from search.models import Filters
+from search.retrieval.engine import Searcher
 from tests.conftest import SMALL_DIGESTS
 
 QUERIES = [
@@ -28,10 +28,10 @@ QUERIES = [
 ]
 
 
-def _build(data_dir: Path, corpus_dir: Path, embedder: Embedder, **fields: object) -> SearchSettings:
-    settings = SearchSettings(data_dir=data_dir, **fields)  # type: ignore[arg-type]
+def _build(data_dir: Path, corpus_dir: Path, embedder: Embedder, **fields: object) -> Settings:
+    settings = Settings.load(data_dir, **fields)  # type: ignore[arg-type]
     specs = [SourceSpec(kind="path", value=str(corpus_dir / p)) for p in SMALL_DIGESTS]
-    build(specs, settings, lambda: embedder, progress=False)
+    build(specs, settings.index, lambda: embedder, progress=False)
     return settings
 
 
@@ -92,7 +92,7 @@ def test_manifest_and_files_record_the_store(small_searcher: Searcher, milvus_sm
 
 
 @pytest.mark.parametrize("kind", ["ivf-sq8", "hnsw-sq8"])
-def test_ann_index_types_keep_recall_and_filters(small_index: SearchSettings, tmp_path: Path,
+def test_ann_index_types_keep_recall_and_filters(small_index: Settings, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """The types used past 200k vectors, on real vectors: tuned recall, as loaded for serving."""
     import faiss
@@ -126,11 +126,11 @@ def test_cluster_collections_follow_generations(tmp_path: Path, corpus_dir: Path
     from pymilvus import MilvusClient
 
     uri = str(tmp_path / "cluster.db")
-    settings = SearchSettings(data_dir=tmp_path / "data", vector_store="milvus", milvus_uri=uri,
+    settings = Settings.load(tmp_path / "data", vector_store="milvus", milvus_uri=uri,
                               keep_generations=1)
     spec = [SourceSpec(kind="path", value=str(corpus_dir / SMALL_DIGESTS[0]))]
-    first = build(spec, settings, lambda: embedder, progress=False).generation
-    second = build(spec, settings, lambda: embedder, mode="reindex", progress=False).generation
+    first = build(spec, settings.index, lambda: embedder, progress=False).generation
+    second = build(spec, settings.index, lambda: embedder, mode="reindex", progress=False).generation
     assert first and second and first != second
     manifest = store.read_manifest(store.generation_path(settings.data_dir))
     assert manifest.milvus["uri"] == uri

@@ -10,13 +10,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indexer.embed import Embedder
-from search.config import SearchSettings
+from search.config import Settings
 from tests.conftest import build_into
 from tests.ui.support import APP, EVIL_RECORD, RUN_TIMEOUT, serve_api
 
 
 @pytest.fixture(scope="session")
-def api_url(small_index: SearchSettings, embedder: Embedder) -> Iterator[str]:
+def api_url(small_index: Settings, embedder: Embedder) -> Iterator[str]:
     """The API over the small shared index (read-only: no test writes to it)."""
     with serve_api(small_index, embedder) as url:
         yield url
@@ -27,12 +27,12 @@ def empty_api(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[str, Path]]:
     """The API over an empty data directory (health → 503); yields (URL, data dir)."""
     data_dir = tmp_path / "empty"
     data_dir.mkdir()
-    with serve_api(SearchSettings(data_dir=data_dir), embedder) as url:
+    with serve_api(Settings.load(data_dir), embedder) as url:
         yield url, data_dir
 
 
 @pytest.fixture(scope="module")
-def evil_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> SearchSettings:
+def evil_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """A one-paper index whose metadata is full of HTML and Markdown."""
     root = tmp_path_factory.mktemp("evil")
     src = root / "evil.jsonl"
@@ -41,7 +41,7 @@ def evil_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
 
 
 @pytest.fixture(scope="module")
-def evil_api(evil_index: SearchSettings, embedder: Embedder) -> Iterator[str]:
+def evil_api(evil_index: Settings, embedder: Embedder) -> Iterator[str]:
     with serve_api(evil_index, embedder) as url:
         yield url
 

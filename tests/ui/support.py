@@ -15,9 +15,9 @@ import uvicorn
 
 import ui
 from indexer.embed import Embedder
-from search.api import create_app
-from search.config import SearchSettings
-from search.engine import Searcher
+from search.config import Settings
+from search.retrieval.engine import Searcher
+from search.service.app import create_app
 
 APP = Path(ui.__file__).parent / "app.py"
 RUN_TIMEOUT = 90.0  # seconds for one script run: the first query also loads the model
@@ -49,7 +49,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_api(settings: SearchSettings, embedder: Embedder) -> Iterator[str]:
+def serve_api(settings: Settings, embedder: Embedder) -> Iterator[str]:
     """The real API app on a real uvicorn server in a thread; yields its base URL."""
     app = create_app(settings, lambda: Searcher(settings, embedder_factory=lambda: embedder))
     sock = socket.socket()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from search.config import SearchSettings
+from search.config import Settings
 from tests.ui.support import RUN_TIMEOUT, api_get, free_port
 
 AppFor = Callable[..., AppTest]
@@ -167,7 +167,7 @@ def test_library_shows_stats_chart_and_sources(api_url: str, app_for: AppFor) ->
     assert at.get("file_uploader")
 
 
-def test_digest_renders_and_offers_download(api_url: str, small_index: SearchSettings,
+def test_digest_renders_and_offers_download(api_url: str, small_index: Settings,
                                             app_for: AppFor) -> None:
     at = app_for(api_url, "views/digest.py", data_dir=small_index.data_dir)
     at.date_input(key="digest_since").set_value(date(2020, 1, 1)).run(timeout=RUN_TIMEOUT)

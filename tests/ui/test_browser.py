@@ -1,7 +1,7 @@
 """End to end in headless Chromium: real API + real Streamlit (`avatar-scholar serve` / `ui`).
 
 Screenshots go to tests/artifacts/ (gitignored). Without chromium/chromedriver/selenium
-the tests skip, except under CI=true where that is a failure.
+the tests skip, except in CI (`tests.shared.require`), where that is a failure.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import httpx
 import pytest
 
 from indexer.embed import Embedder
-from search.config import SearchSettings
+from search.config import Settings
+from tests.shared import require
 from tests.ui.support import EVIL_TITLE, free_port, serve_api
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CLI = Path(sys.executable).parent / "avatar-scholar"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -41,11 +42,7 @@ def _require_browser() -> None:
         import selenium  # noqa: F401
     except ImportError:
         missing.append("selenium (pip install -e '.[dev]')")
-    if missing:
-        reason = f"browser test needs {', '.join(missing)} (make chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require(not missing, f"browser test needs {', '.join(missing)} (make chromium)")
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -89,7 +86,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(small_index: SearchSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def stack(small_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real API and UI as subprocesses over the small index; yields the UI URL."""
     _require_browser()
     logs = tmp_path_factory.mktemp("browser")
@@ -180,7 +177,7 @@ def test_search_and_paper_pages_in_a_real_browser(stack: str, driver: Any) -> No
 
 
 def test_hostile_title_is_text_in_the_browser(tmp_path: Path, embedder: Embedder, driver: Any,
-                                             evil_index: SearchSettings) -> None:
+                                             evil_index: Settings) -> None:
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
 

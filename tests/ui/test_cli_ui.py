@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from search import commands_ui
-from search.cli import main
+from search.cli import ui as commands_ui
+from search.cli.main import main
 
 
 def test_ui_execs_streamlit_with_api_url_and_data_dir(
@@ -46,9 +46,9 @@ def test_ui_port_in_use_is_one_line_error(capsys: pytest.CaptureFixture[str],
 
 
 def test_explicit_api_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    from search.config import SearchSettings
+    from search.config import Settings
 
     monkeypatch.setenv("AVATAR_SCHOLAR_API_URL", "http://127.0.0.1:9000/")
-    settings = SearchSettings()
+    settings = Settings.load()
     assert commands_ui.api_url_for(settings) == "http://127.0.0.1:9000"
     assert commands_ui.api_url_for(settings, "http://127.0.0.1:7000") == "http://127.0.0.1:7000"

@@ -1,12 +1,14 @@
-"""Pure helpers of the UI: Markdown escaping, [n] links, URLs, defensive API parsing, digest text."""
+"""Pure helpers of the UI: Markdown escaping, [n] links, URLs, API schema checks, digest text."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import httpx
 import pytest
 
-from ui.client import _hit, _paper, unavailable_message
+from search.models import PaperDetail, PaperSummary
+from ui.client import ApiError, _parse, unavailable_message
 from ui.components import escape_md, link_markers, md_link, safe_url
 from ui.digest import digest_markdown
 from ui.indexing import safe_name
@@ -37,15 +39,23 @@ def test_safe_url_only_http_and_no_markdown_breakout() -> None:
     assert md_link("code [x]", "javascript:x") == "code \\[x\\]"
 
 
-def test_client_fills_missing_keys() -> None:
-    hit = _hit({"paper_id": "p1", "title": "T", "score": 0.5})
-    assert (hit.arxiv_id, hit.authors, hit.excerpt, hit.page, hit.url) == (None, [], "", None, "")
-    paper = _paper({"arxiv_id": "2401.00001", "links": {"code": "https://c"}, "extra": 1,
-                    "machine_generated": {"generator": "G", "summary_zh": "摘要",
-                                          "takeaways_zh": ["一"]}})
-    assert paper.paper_id == "2401.00001" and paper.summary == "摘要"
-    assert paper.takeaways == ["一"] and paper.generated_by == "G" and paper.links == {"code": "https://c"}
-    assert _paper({"paper_id": "x", "machine_generated": None}).summary == ""
+def _summary(**fields: object) -> dict[str, object]:
+    return {"paper_id": "a", "arxiv_id": None, "title": "T", "authors": [], "published": None,
+            "first_seen": None, "digest_dates": [], "topics": [], "links": {}, "url": "",
+            "abstract": "", **fields}
+
+
+def test_client_validates_responses_with_the_api_models() -> None:
+    detail = _summary(arxiv_id="2401.00001", links={"code": "https://c"}, version=1, updated=None,
+                      comment="", categories=[], pdf_url=None, source="digest",
+                      machine_generated={"generator": "G", "summary_zh": "摘要",
+                                         "takeaways_zh": ["一"]})
+    paper = _parse(httpx.Response(200, json=detail), "/api/papers/a", PaperDetail)
+    assert isinstance(paper, PaperDetail) and paper.machine_generated is not None
+    assert paper.machine_generated.summary_zh == "摘要" and paper.links == {"code": "https://c"}
+    del detail["title"]
+    with pytest.raises(ApiError, match="unexpected response from /api/papers/a: 1 field"):
+        _parse(httpx.Response(200, json=detail), "/api/papers/a", PaperDetail)
 
 
 def test_unavailable_message() -> None:
@@ -54,9 +64,9 @@ def test_unavailable_message() -> None:
 
 
 def test_digest_markdown_escapes_and_groups() -> None:
-    p = _paper({"paper_id": "a", "arxiv_id": "2401.00001", "title": "<i>T</i>", "topics": ["NeRF"],
-                "published": "2024-01-02", "abstract": "x" * 700,
-                "machine_generated": {"summary_zh": "摘要 **b**", "generator": "G"}})
+    p = PaperSummary.model_validate(_summary(
+        arxiv_id="2401.00001", title="<i>T</i>", topics=["NeRF"], published="2024-01-02",
+        abstract="x" * 700, machine_generated={"summary_zh": "摘要 **b**", "generator": "G"}))
     text = digest_markdown([p], date(2024, 1, 1), date(2024, 1, 31), None)
     assert text.startswith("# Avatar Scholar digest: all topics\n\n1 paper, 2024-01-01 – 2024-01-31.")
     assert "## NeRF (1)" in text and "### &lt;i&gt;T&lt;/i&gt;" in text

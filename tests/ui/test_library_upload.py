@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from indexer import store
 from indexer.embed import Embedder
-from search.config import SearchSettings
+from search.config import Settings
 from tests.conftest import build_into
 from tests.shared import require_shared
 from tests.ui.support import serve_api
@@ -23,7 +23,7 @@ UPLOAD_TIMEOUT = 240.0
 
 
 @pytest.fixture()
-def library(tmp_path: Path, embedder: Embedder) -> SearchSettings:
+def library(tmp_path: Path, embedder: Embedder) -> Settings:
     """A one-paper library of its own: uploads write to it."""
     src = tmp_path / "one.jsonl"
     src.write_text(json.dumps({"arxiv_id": "2401.00001", "title": "A talking head paper",
@@ -37,7 +37,7 @@ def _papers(url: str) -> int:
 
 
 def test_uploaded_pdf_is_indexed_with_progress_and_report(
-        library: SearchSettings, embedder: Embedder, app_for: Callable[..., AppTest]) -> None:
+        library: Settings, embedder: Embedder, app_for: Callable[..., AppTest]) -> None:
     pdf = (require_shared() / PDF).read_bytes()
     with serve_api(library, embedder) as url:
         at = app_for(url, "views/library.py", data_dir=library.data_dir)
@@ -51,7 +51,7 @@ def test_uploaded_pdf_is_indexed_with_progress_and_report(
         assert at.get("progress")
         assert (library.data_dir / "inbox" / "My Paper _v2_.pdf").is_file()
         report = store.read_job_reports(library.data_dir, 1)[0]
-        assert report["kind"] == "upload" and report["added"] == 1 and report["papers"] == 2
+        assert report.kind == "upload" and report.added == 1 and report.papers == 2
         deadline = time.monotonic() + 10  # the API switches generation on its next request
         while _papers(url) != 2 and time.monotonic() < deadline:
             time.sleep(0.3)
@@ -59,7 +59,7 @@ def test_uploaded_pdf_is_indexed_with_progress_and_report(
 
 
 def test_upload_while_another_job_runs_says_so(
-        library: SearchSettings, embedder: Embedder, app_for: Callable[..., AppTest]) -> None:
+        library: Settings, embedder: Embedder, app_for: Callable[..., AppTest]) -> None:
     pdf = (require_shared() / PDF).read_bytes()
     with serve_api(library, embedder) as url:
         at = app_for(url, "views/library.py", data_dir=library.data_dir)

@@ -1,25 +1,31 @@
 """Digest: papers of a date range and topic, to read here or download as a digest file.
 
-The download is `search.digest_export`'s ChatPaperFree-style Markdown (which
+The download is `search.export.digest`'s ChatPaperFree-style Markdown (which
 ``avatar-scholar index`` reads back) when this process sees the API's index generation
-in $AVATAR_SCHOLAR_DATA; otherwise it is the escaped reading view shown on the page.
+in the data directory; otherwise it is the escaped reading view shown on the page.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import streamlit as st
 
 from indexer import store
+from indexer.config import IndexerSettings
 from indexer.errors import IndexerError
-from search.config import SearchSettings
-from search.digest_export import export_digest
 from search.errors import SearchError
-from search.snapshot import Snapshot, load_snapshot
+from search.export.digest import export_digest
+from search.retrieval.snapshot import Snapshot, load_snapshot
 from ui.client import ApiError
-from ui.components import client_for, get_client, require_index, show_error, topic_names
+from ui.components import (
+    app_settings,
+    client_for,
+    get_client,
+    require_index,
+    show_error,
+    topic_names,
+)
 from ui.digest import digest_markdown
 
 DEFAULT_DAYS = 30
@@ -36,13 +42,14 @@ def latest_date(base_url: str) -> date | None:
     return (newest[0].published or newest[0].first_seen) if newest else None
 
 
-@st.cache_resource(max_entries=1, show_spinner="Loading the index…")
-def local_snapshot(data_dir: str, generation: str) -> Snapshot | None:
+@st.cache_resource(max_entries=1, show_spinner="Loading the index…",
+                   hash_funcs={IndexerSettings: lambda s: s.model_dump_json()})
+def local_snapshot(settings: IndexerSettings, generation: str) -> Snapshot | None:
     """The served generation read from the local data directory, if it is the same one."""
-    if store.current_generation(Path(data_dir)) != generation:
+    if store.current_generation(settings.data_dir) != generation:
         return None
     try:
-        return load_snapshot(Path(data_dir))
+        return load_snapshot(settings)
     except (IndexerError, SearchError):
         return None
 
@@ -50,7 +57,7 @@ def local_snapshot(data_dir: str, generation: str) -> Snapshot | None:
 def download_file(generation: str, since: date, until: date, topic: str | None,
                   fallback: str) -> tuple[str, str]:
     """(text, note): the digest-format export when possible, else the reading view."""
-    snap = local_snapshot(str(SearchSettings().data_dir), generation)
+    snap = local_snapshot(app_settings().index, generation)
     if snap is None:
         return fallback, "the reading view as Markdown"
     export = export_digest(snap, since, until, topic)

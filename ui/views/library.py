@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from indexer.embed import Embedder, load_embedder
+from indexer.config import IndexerSettings
+from indexer.embed import Embedder, embedder_for
 from indexer.errors import IndexerError, LockedError
-from search.config import SearchSettings
+from search.models import Stats
 from ui.client import ApiClient, ApiError
-from ui.components import client_for, code_span, escape_md, get_client, require_index, show_error
+from ui.components import (
+    app_settings,
+    client_for,
+    code_span,
+    escape_md,
+    get_client,
+    require_index,
+    show_error,
+)
 from ui.indexing import inbox_dir, index_inbox, save_uploads
 
 TOP_TOPICS = 8
@@ -52,21 +60,22 @@ def topic_month_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…")
-def shared_embedder(backend: str, batch_size: int) -> Embedder:
-    """One encoder per UI process for in-process indexing."""
-    return load_embedder(backend, batch_size)
+@st.cache_resource(show_spinner="Loading the embedding model…",
+                   hash_funcs={IndexerSettings: lambda s: s.model_dump_json()})
+def shared_embedder(settings: IndexerSettings) -> Embedder:
+    """One encoder per UI process (and configuration) for in-process indexing."""
+    return embedder_for(settings)
 
 
-def show_overview(client: ApiClient, stats: dict[str, Any]) -> None:
+def show_overview(client: ApiClient, stats: Stats) -> None:
     """Headline counts, the chart and the build facts."""
     cols = st.columns(4)
-    cols[0].metric("Papers", stats.get("papers", 0))
-    cols[1].metric("Text chunks", stats.get("chunks", 0))
-    cols[2].metric("With machine summary", stats.get("with_machine_summary", 0))
-    cols[3].metric("With code", stats.get("with_code", 0))
+    cols[0].metric("Papers", stats.papers)
+    cols[1].metric("Text chunks", stats.chunks)
+    cols[2].metric("With machine summary", stats.with_machine_summary)
+    cols[3].metric("With code", stats.with_code)
     st.subheader("Papers per topic per month", anchor=False)
-    table = topic_month_table(client.base_url, str(stats.get("generation", "")))
+    table = topic_month_table(client.base_url, stats.generation)
     if table.empty:
         st.caption("No dated papers yet.")
     else:
@@ -84,32 +93,31 @@ def when(stamp: object) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def show_build(client: ApiClient, stats: dict[str, Any]) -> None:
+def show_build(client: ApiClient, stats: Stats) -> None:
     """Last build, the sources it read and recent jobs."""
     st.subheader("Last build and sources", anchor=False)
-    seconds = sum((stats.get("build_seconds") or {}).values())
-    st.markdown(f"Generation {code_span(stats.get('generation', '?'))} built "
-                f"{escape_md(when(stats.get('built_at')))} in {seconds:.0f} s with "
-                f"{code_span(stats.get('model_id', '?'))}.")
-    sources = stats.get("sources") or []
-    if sources:
-        st.dataframe(pd.DataFrame([{"kind": s.get("kind"), "source": s.get("value")}
-                                   for s in sources]), hide_index=True)
+    seconds = sum(stats.build_seconds.values())
+    st.markdown(f"Generation {code_span(stats.generation)} built "
+                f"{escape_md(when(stats.built_at))} in {seconds:.0f} s with "
+                f"{code_span(stats.model_id)}.")
+    if stats.sources:
+        st.dataframe(pd.DataFrame([{"kind": s.kind, "source": s.value} for s in stats.sources]),
+                     hide_index=True)
     try:
         jobs = client.jobs()
     except ApiError:
         jobs = []
     if jobs:
         st.markdown("**Recent indexing jobs**")
-        st.dataframe(pd.DataFrame([{k: j.get(k) for k in ("finished", "kind", "papers", "added",
-                                                          "updated", "removed")}
+        st.dataframe(pd.DataFrame([j.model_dump(include={"finished", "kind", "papers", "added",
+                                                         "updated", "removed"})
                                    for j in jobs[:8]]), hide_index=True)
 
 
 def show_upload() -> None:
     """Upload PDFs to the inbox and index them with a progress bar."""
     st.subheader("Add PDFs", anchor=False)
-    settings = SearchSettings()
+    settings = app_settings().index
     inbox = inbox_dir(settings.data_dir)
     files = st.file_uploader(f"PDFs go into the inbox ({inbox}) and are indexed here.",
                              type=["pdf"], accept_multiple_files=True, key="uploads")
@@ -127,8 +135,7 @@ def show_upload() -> None:
         bar.progress(min(1.0, done / max(total, 1)), text=f"{stage}: {done}/{total}")
 
     try:
-        report = index_inbox(settings, lambda: shared_embedder(settings.backend,
-                                                                settings.batch_size), on_progress)
+        report = index_inbox(settings, lambda: shared_embedder(settings), on_progress)
     except LockedError:
         st.error("Another indexing job is running on this library (a CLI `index`, `reindex` "
                  "or another upload). Your PDFs are saved in the inbox; try again when it ends.")

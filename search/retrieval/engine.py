@@ -15,37 +15,37 @@ from typing import Literal
 
 import numpy as np
 
-from indexer.embed import Embedder, load_embedder
+from indexer.embed import Embedder, embedder_for
 from indexer.errors import StoreError
 from indexer.models import Paper
-from search.config import SearchSettings
+from search.config import Settings
 from search.errors import PaperNotFoundError
-from search.filters import matches
-from search.fuse import convex, per_paper, rrf
 from search.models import Filters, Hit, SearchResponse
-from search.query import ParsedQuery, parse_query
-from search.snapshot import Snapshot, load_snapshot
+from search.retrieval.filters import matches
+from search.retrieval.fuse import convex, per_paper, rrf
+from search.retrieval.query import ParsedQuery, parse_query
+from search.retrieval.snapshot import Snapshot, load_snapshot
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["hybrid", "dense", "sparse"]
+RetrievalMode = Literal["hybrid", "dense", "sparse"]
 
 
 class Searcher:
     """Hybrid (dense + BM25) search over the current index generation."""
 
-    def __init__(self, settings: SearchSettings,
+    def __init__(self, settings: Settings,
                  embedder_factory: Callable[[], Embedder] | None = None) -> None:
         self.settings = settings
         # Queries are encoded by the backend that built the served index (its manifest),
         # not the configured default: an index built with torch keeps torch queries.
         self._factory = embedder_factory or (
-            lambda: load_embedder(self.snapshot.manifest.backend))
+            lambda: embedder_for(settings.index, self.snapshot.manifest.backend))
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._checked = 0.0
-        self.snapshot: Snapshot = load_snapshot(settings.data_dir)
+        self.snapshot: Snapshot = load_snapshot(settings.index)
 
     @property
     def embedder(self) -> Embedder:
@@ -84,7 +84,7 @@ class Searcher:
     def _switch(self) -> None:
         """Load the generation CURRENT names; a broken one is logged and not served."""
         try:
-            fresh = load_snapshot(self.settings.data_dir)
+            fresh = load_snapshot(self.settings.index)
         except (StoreError, OSError) as exc:
             logger.warning("keeping generation %s: the new one failed to load: %s",
                            self.snapshot.generation, exc)
@@ -95,14 +95,14 @@ class Searcher:
         self.snapshot = fresh
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               mode: Mode = "hybrid") -> SearchResponse:
+               mode: RetrievalMode = "hybrid") -> SearchResponse:
         """One hit per paper, best first. Raises QueryError for an empty query.
 
         `mode` selects dense-only or keyword-only retrieval (for benchmarks).
         """
         t0 = time.perf_counter()
         snap = self.refresh()
-        q = parse_query(query, self.settings.max_query_chars)
+        q = parse_query(query, self.settings.ranking.max_query_chars)
         filters = filters or Filters()
         hits = self._lookup(snap, q) if q.arxiv_id else self._hybrid(snap, q, k, filters, mode)
         return SearchResponse(
@@ -126,23 +126,23 @@ class Searcher:
         return keep[snap.paper_of_row]
 
     def _hybrid(self, snap: Snapshot, q: ParsedQuery, k: int, filters: Filters,
-                mode: Mode = "hybrid") -> list[Hit]:
+                mode: RetrievalMode = "hybrid") -> list[Hit]:
         """Dense and keyword chunk rankings → paper rankings → weighted RRF → hits."""
         allowed = self._allowed(snap, filters)
         if allowed is not None and not allowed.any():
             return []
-        n = self.settings.candidates
+        ranking = self.settings.ranking
+        n = ranking.candidates
         dense: tuple[list[int], list[float]] = ([], [])
         if mode != "sparse":
             qvec = self.embedder.embed([q.dense_text])[0]
             dense = snap.dense(qvec, n, allowed)
         sparse = snap.sparse(q.sparse_tokens, n, allowed) if mode != "dense" else ([], [])
         # The encoder only sees a glossary translation of a Chinese query: trust it less.
-        dense_w = self.settings.dense_weight * (
-            self.settings.zh_dense_weight if q.chinese else 1.0)
+        dense_w = ranking.dense_weight * (ranking.zh_dense_weight if q.chinese else 1.0)
         rankings = [per_paper(*dense, snap.paper_of_row, dense_w),
-                    per_paper(*sparse, snap.paper_of_row, self.settings.sparse_weight)]
-        fused = rrf(rankings, self.settings.rrf_k) if self.settings.fusion == "rrf" else convex(rankings)
+                    per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
+        fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
 
     def paper(self, paper_id: str) -> Paper:

@@ -26,22 +26,21 @@ from typing import Any
 
 import httpx
 
-from search import prompts
-from search.config import SearchSettings
+from indexer.sentences import split_sentences
+from search.answer import prompts
+from search.config import LLMSettings
 from search.errors import GenerationError
 
 logger = logging.getLogger(__name__)
 
 MARKER = re.compile(r"\[(\s*\d+(?:\s*(?:[,;]|[-–])\s*\d+)*\s*)\]")
-_END = re.compile(r"(?:[.!?]+|[。！？]+)[\"'”’)\]]*(?:\s*\[[\d,;\s–-]+\])*")
-_ABBREV = frozenset("e.g i.e al etc fig figs eq eqs vs cf approx resp sec no ref refs et ca".split())
 _URL = re.compile(r"https?://[^\s)\]>\"']+", re.IGNORECASE)
 _FENCE = re.compile(r"<\s*/?\s*evidence", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
 @dataclass(frozen=True)
-class Passage:
+class PromptPassage:
     """One numbered piece of evidence as the LLM sees it."""
 
     title: str
@@ -94,12 +93,11 @@ class ChatClient:
         return content
 
 
-def client_from_settings(settings: SearchSettings) -> ChatClient | None:
+def client_from_settings(settings: LLMSettings) -> ChatClient | None:
     """A client when both AVATAR_SCHOLAR_LLM_BASE_URL and _MODEL are set, else None."""
-    if not (settings.llm_base_url and settings.llm_model):
+    if not (settings.base_url and settings.model):
         return None
-    return ChatClient(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
-                      settings.llm_timeout)
+    return ChatClient(settings.base_url, settings.model, settings.api_key, settings.timeout)
 
 
 def marker_ids(text: str) -> list[int]:
@@ -111,49 +109,6 @@ def marker_ids(text: str) -> list[int]:
             first, last = int(lo), int(hi or lo)
             ids.extend(range(first, min(last, first + 20) + 1) if last >= first else [first])
     return ids
-
-
-def _abbreviation_before(text: str, pos: int) -> bool:
-    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:pos])
-    if not m:
-        return False
-    word = m.group(1).lower().rstrip(".")
-    return word in _ABBREV or (len(word) == 1 and text[pos - 1].isupper())
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; trailing ``[n]`` markers stay with their sentence.
-
-    Newlines always end a sentence; '.', '!' and '?' end one when followed by space and
-    a non-lower-case character, except after abbreviations (e.g., et al., Fig.).
-    """
-    spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        start = 0
-        for m in _END.finditer(line):
-            end, rest = m.end(), line[m.end():]
-            cjk = m.group(0)[0] in "。！？"
-            if not cjk and rest and (not rest[0].isspace() or rest.lstrip()[:1].islower()
-                                     or _abbreviation_before(line, m.start())):
-                continue
-            _add_span(spans, line, start, end, offset)
-            start = end
-        _add_span(spans, line, start, len(line), offset)
-        offset += len(line) + 1
-    return spans
-
-
-def _add_span(spans: list[tuple[int, int]], line: str, start: int, end: int, offset: int) -> None:
-    piece = line[start:end]
-    if piece.strip():
-        lead = len(piece) - len(piece.lstrip())
-        spans.append((offset + start + lead, offset + start + len(piece.rstrip())))
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of `text` (see `sentence_spans`)."""
-    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def check_overview(text: str, n_citations: int) -> list[str]:
@@ -173,7 +128,7 @@ def check_overview(text: str, n_citations: int) -> list[str]:
     return problems
 
 
-def fence(passages: Sequence[Passage]) -> str:
+def fence(passages: Sequence[PromptPassage]) -> str:
     """Numbered <evidence> blocks; fence-like tags inside the data are defused."""
     return "\n\n".join(
         prompts.EVIDENCE_BLOCK.format(
@@ -187,7 +142,7 @@ def language(chinese: bool) -> str:
     return prompts.LANGUAGE_ZH if chinese else prompts.LANGUAGE_EN
 
 
-def llm_answer(client: ChatClient, question: str, passages: Sequence[Passage],
+def llm_answer(client: ChatClient, question: str, passages: Sequence[PromptPassage],
                chinese: bool) -> Reply:
     """Ask the LLM for a cited overview of `passages` and validate it. Raises GenerationError."""
     canary = f"CANARY-{secrets.token_hex(6)}"
@@ -259,7 +214,7 @@ def renumber(text: str) -> tuple[str, list[int]]:
     return MARKER.sub(sub, text), [old - 1 for old in order]
 
 
-def llm_paper_fields(client: ChatClient, title: str, passages: Sequence[Passage],
+def llm_paper_fields(client: ChatClient, title: str, passages: Sequence[PromptPassage],
                      chinese: bool = False) -> dict[str, Any]:
     """one_line / takeaways / background / method / results for one paper, from the LLM.
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from indexer.models import Paper
-from search.filters import matches
 from search.models import Filters
-from search.snapshot import Snapshot
+from search.retrieval.filters import matches
+from search.retrieval.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
 

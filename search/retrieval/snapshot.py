@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from indexer import store
+from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.errors import StoreError
 from indexer.models import Paper
@@ -24,7 +25,7 @@ class Snapshot:
     BM25) is memory-mapped; chunk texts stay in SQLite and are read per hit.
     """
 
-    def __init__(self, data_dir: Path, generation: str) -> None:
+    def __init__(self, data_dir: Path, generation: str, milvus_token: str | None = None) -> None:
         self.data_dir = data_dir
         self.generation = generation
         self.path = store.generation_path(data_dir, generation)
@@ -42,7 +43,7 @@ class Snapshot:
         self.row_of_vec: np.ndarray = rows.row_of_vec
         self.first_row_of: np.ndarray = rows.first_row
         self.paper_vectors: np.ndarray = rows.paper_vectors
-        self.vectors: VectorStore = open_store(self.path, self.manifest)
+        self.vectors: VectorStore = open_store(self.path, self.manifest, milvus_token)
         self.bm25: Any = store.read_bm25(self.path)
 
     def is_current(self) -> bool:
@@ -118,7 +119,7 @@ class Snapshot:
         )
 
 
-def load_snapshot(data_dir: Path) -> Snapshot:
+def load_snapshot(settings: IndexerSettings) -> Snapshot:
     """Load the current generation. Raises IndexNotFoundError when there is none."""
-    path = store.generation_path(data_dir)
-    return Snapshot(data_dir, path.name)
+    path = store.generation_path(settings.data_dir)
+    return Snapshot(settings.data_dir, path.name, settings.milvus_token)

@@ -7,34 +7,24 @@ indexing job holds the lock · 4 no index yet.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from indexer.errors import IndexerError, IndexNotFoundError, LockedError
-from search.config import SearchSettings
+from search.cli import index, query, run, serve, ui
+from search.cli.base import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_INDEX, EXIT_USAGE, Command
+from search.config import Settings
 from search.errors import SearchError
 
-logger = logging.getLogger("avatar_scholar")
-
-EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NO_INDEX = 1, 2, 3, 4
-
-Command = Callable[[argparse.Namespace, SearchSettings], int]
-COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
-
-
-def register(name: str, help_text: str, add_args: Callable[[argparse.ArgumentParser], None],
-             run: Command) -> None:
-    """Add a subcommand: its argument definitions and its runner."""
-    COMMANDS[name] = (run, add_args, help_text)
+# Every subcommand, in the order `--help` lists them.
+COMMANDS: list[Command] = [*index.COMMANDS, *query.COMMANDS, serve.COMMAND, ui.COMMAND,
+                           run.COMMAND]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full CLI, with a subparser per registered command."""
-    from search import commands, commands_admin, commands_ask, commands_run, commands_serve, commands_ui  # noqa: F401, I001 - registers them
-
+    """The full CLI, with a subparser per command."""
     parser = argparse.ArgumentParser(
         prog="avatar-scholar",
         description="Search, ask and index research papers on avatars and digital humans.",
@@ -43,22 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="index directory (default: ./index_data or $AVATAR_SCHOLAR_DATA)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or info lines")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (_, add_args, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        add_args(p)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_args(p)
     return parser
 
 
-def settings_from(args: argparse.Namespace) -> SearchSettings:
+def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, with --data-dir taking precedence."""
-    if args.data_dir:
-        return SearchSettings(data_dir=args.data_dir)
-    return SearchSettings()
-
-
-def print_json(data: object) -> None:
-    """Machine-readable output on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    return Settings.load(args.data_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
-    run = COMMANDS[args.command][0]
+    command = next(c for c in COMMANDS if c.name == args.command)
     try:
-        return run(args, settings_from(args))
+        return command.run(args, settings_from(args))
     except LockedError as exc:
         return _fail(exc, EXIT_LOCKED)
     except IndexNotFoundError as exc:
@@ -93,4 +76,3 @@ def _fail(exc: BaseException, code: int) -> int:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     sys.stderr.write(f"error: {first}\n")
     return code
-

@@ -1,4 +1,4 @@
-"""Prompt templates for the optional LLM generator (templates only; filled in search.llm).
+"""Prompt templates for the optional LLM generator (templates only; filled in search.answer.llm).
 
 Evidence is fenced as numbered ``<evidence id="n">`` blocks and the system prompt says
 plainly that fenced text is untrusted data: a paper's text can contain instructions

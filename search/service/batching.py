@@ -3,6 +3,11 @@
 Encoding one short query costs about as much as encoding eight: the forward pass is
 bound by reading the model's weights, not by arithmetic. So queries that arrive while
 the model is busy are encoded together in the next pass; a lone query never waits.
+
+Only batch-invariant backends are batched. Dynamic int8 quantization scales the
+activations of a whole batch (padding included), so an int8 query's vector would move
+with whatever else shared its pass (cosine ≈ 0.99) and the same query could rank
+differently under load; int8 queries are encoded one by one instead.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.embed import Embedder
+
+BATCH_DEPENDENT = frozenset({"onnx-int8"})  # backends whose vectors depend on batch-mates
 
 
 @dataclass
@@ -47,7 +54,7 @@ class BatchingEmbedder:
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Vectors of `texts`; a single text joins the next shared batch."""
-        if len(texts) != 1:
+        if len(texts) != 1 or self.inner.backend in BATCH_DEPENDENT:
             return self.inner.embed(texts, progress=progress)
         job = _Job(texts[0])
         with self._lock:

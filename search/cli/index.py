@@ -1,9 +1,8 @@
-"""Library maintenance subcommands: reindex (once or periodically), update, export-library, info."""
+"""Library commands: index, reindex (once or periodically), update, jobs, info, export-library."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import re
 import sys
@@ -12,17 +11,33 @@ from pathlib import Path
 
 from indexer import store
 from indexer.build import build
-from indexer.embed import load_embedder
+from indexer.collect import parse_source
+from indexer.defaults import arxiv_specs
+from indexer.embed import embedder_for
 from indexer.errors import IndexerError, LockedError
 from indexer.models import SourceSpec
-from search.cli import print_json, register
-from search.commands import report_build
-from search.config import SearchSettings
-from search.defaults import arxiv_specs
-
-logger = logging.getLogger(__name__)
+from search.cli.base import Command, json_flag, no_args, print_json, report_build
+from search.config import Settings
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+
+
+def _index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help='a folder or file (PDF, ChatPaperFree digest .md, .jsonl[.gz]), or "arxiv:QUERY"')
+    p.add_argument("--since", help="arXiv: only papers submitted on/after this date (YYYY-MM-DD)")
+    p.add_argument("--max", type=int, default=200, help="arXiv: at most this many papers per query")
+
+
+def run_index(args: argparse.Namespace, settings: Settings) -> int:
+    specs = [parse_source(s, args.since, args.max) for s in args.sources]
+    report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
+                   progress=not args.quiet)
+    report_build(report, settings, "index")
+    if report.generation is None:
+        sys.stderr.write("error: nothing indexed from the given sources (see above)\n")
+        return 1
+    return 0
 
 
 def parse_duration(text: str) -> float:
@@ -33,20 +48,20 @@ def parse_duration(text: str) -> float:
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
-def _recorded_sources(settings: SearchSettings) -> list[SourceSpec]:
+def _recorded_sources(settings: Settings) -> list[SourceSpec]:
     gen = store.generation_path(settings.data_dir)
     return store.read_manifest(gen).sources
 
 
-def reindex_once(args: argparse.Namespace, settings: SearchSettings) -> int:
+def reindex_once(args: argparse.Namespace, settings: Settings) -> int:
     """Re-read every source recorded in the manifest into a new generation."""
     specs = _recorded_sources(settings)
-    report = build(specs, settings, lambda: load_embedder(settings.backend, settings.batch_size),
-                   mode="reindex", keep_removed=args.keep_removed, progress=not args.quiet)
+    report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="reindex",
+                   keep_removed=args.keep_removed, progress=not args.quiet)
     return report_build(report, settings, "reindex")
 
 
-def run_reindex(args: argparse.Namespace, settings: SearchSettings) -> int:
+def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
     if not args.every:
         return reindex_once(args, settings)
     # A scheduler loop: a failed run is reported and the loop goes on; jitter (±10 %)
@@ -63,7 +78,7 @@ def run_reindex(args: argparse.Namespace, settings: SearchSettings) -> int:
         time.sleep(pause)
 
 
-def run_update(args: argparse.Namespace, settings: SearchSettings) -> int:
+def run_update(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch what is new from the configured arXiv queries since their watermarks."""
     recorded = {s.value: s for s in _recorded_sources(settings) if s.kind == "arxiv"}
     specs = [recorded.get(s.value, s) for s in arxiv_specs(settings.data_dir)]
@@ -71,12 +86,27 @@ def run_update(args: argparse.Namespace, settings: SearchSettings) -> int:
     if not specs:
         sys.stderr.write("no arXiv queries configured in sources.toml; nothing to update\n")
         return 0
-    report = build(specs, settings, lambda: load_embedder(settings.backend, settings.batch_size),
-                   mode="add", use_watermarks=True, progress=not args.quiet)
+    report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
+                   use_watermarks=True, progress=not args.quiet)
     return report_build(report, settings, "update")
 
 
-def run_export(args: argparse.Namespace, settings: SearchSettings) -> int:
+def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    reports = store.read_job_reports(settings.data_dir, args.limit)
+    if args.json:
+        print_json([r.model_dump(mode="json") for r in reports])
+        return 0
+    if not reports:
+        sys.stdout.write("no indexing jobs yet\n")
+    for r in reports:
+        secs = sum(r.seconds.values())
+        sys.stdout.write(f"{r.finished.isoformat()} {r.kind}: gen {r.generation} · "
+                         f"{r.papers} papers, +{r.added} ~{r.updated} -{r.removed},"
+                         f" {len(r.skipped)} skipped, {secs:.1f}s\n")
+    return 0
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.sources.jsonl import export_library
 
     count = export_library(Path(args.digests), Path(args.out))
@@ -85,7 +115,7 @@ def run_export(args: argparse.Namespace, settings: SearchSettings) -> int:
     return 0
 
 
-def run_info(args: argparse.Namespace, settings: SearchSettings) -> int:
+def run_info(args: argparse.Namespace, settings: Settings) -> int:
     manifest = store.read_manifest(store.generation_path(settings.data_dir))
     data = manifest.model_dump(mode="json")
     if args.json:
@@ -107,20 +137,26 @@ def _reindex_args(p: argparse.ArgumentParser) -> None:
                    help="repeat forever at this interval (e.g. 6h), with ±10%% jitter")
 
 
+def _jobs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=int, default=10, help="how many recent jobs")
+    json_flag(p)
+
+
 def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("digests", help="folder of ChatPaperFree digests (e.g. ../shared/corpus/chatpaperfree)")
     p.add_argument("-o", "--out", default="index_data/library/avatar-papers-2024.jsonl.gz",
                    help="output .jsonl.gz (deterministic, arXiv metadata only)")
 
 
-def _json_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-
-register("reindex", "Re-read every recorded source into a new generation (incremental).",
-         _reindex_args, run_reindex)
-register("update", "Add what is new on arXiv for the configured queries (since the watermark).",
-         lambda p: None, run_update)
-register("export-library", "Write the bundled paper library (JSONL.gz) from digests.",
-         _export_args, run_export)
-register("info", "Show the current index generation's manifest.", _json_arg, run_info)
+COMMANDS = [
+    Command("index", "Add papers from local files, digests, JSONL or arXiv to the index.",
+            _index_args, run_index),
+    Command("reindex", "Re-read every recorded source into a new generation (incremental).",
+            _reindex_args, run_reindex),
+    Command("update", "Add what is new on arXiv for the configured queries (since the watermark).",
+            no_args, run_update),
+    Command("jobs", "List recent indexing jobs.", _jobs_args, run_jobs),
+    Command("info", "Show the current index generation's manifest.", json_flag, run_info),
+    Command("export-library", "Write the bundled paper library (JSONL.gz) from digests.",
+            _export_args, run_export),
+]

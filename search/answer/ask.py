@@ -25,14 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.models import Paper
+from indexer.sentences import sentence_spans
 from indexer.textproc import has_cjk, tokenize
-from search.config import SearchSettings
-from search.engine import Searcher
+from search.answer.extract import mmr, usable_sentence
+from search.answer.llm import ChatClient, PromptPassage, client_from_settings, llm_answer
+from search.config import LLMSettings
 from search.errors import GenerationError
-from search.llm import ChatClient, Passage, client_from_settings, llm_answer, sentence_spans
 from search.models import Answer, Citation
-from search.query import ParsedQuery, parse_query
-from search.snapshot import Snapshot
+from search.retrieval.engine import Searcher
+from search.retrieval.query import ParsedQuery, parse_query
+from search.retrieval.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +48,12 @@ ABSTAIN_ZH = "索引中没有与这个问题足够相关的论文。"
 MIN_RELEVANCE = 0.48
 PAPER_FLOOR = 0.40  # papers whose best chunk is below this are not used as evidence
 PER_PAPER = 2
-MIN_SENTENCES, MAX_SENTENCES = 4, 8
 CANDIDATES_PER_PAPER = 3  # sentences embedded per paper: ≤ 24 encodes per answer
 EMBED_BATCH = 8  # small length-sorted batches: less padding than one batch of 24
 THEME_SIM = 0.45  # consecutive paper groups less similar than this start a new paragraph
 QUESTION_WORDS = frozenset("how what why when where who whom whose which do does did done there "
                            "any some way ways get make made give exist exists kind kinds type "
                            "types good best better".split())
-_JUNK = ("http", "github", "project page", "code is available", "available at", "code and ")
 
 
 @dataclass
@@ -77,7 +77,7 @@ class _Sentence:
     text: str
 
 
-def answer(searcher: Searcher, question: str, k: int = 8, settings: SearchSettings | None = None,
+def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSettings | None = None,
            llm: ChatClient | None = None) -> Answer:
     """Answer `question` from the index with a cited overview.
 
@@ -85,15 +85,14 @@ def answer(searcher: Searcher, question: str, k: int = 8, settings: SearchSettin
         searcher: the loaded index.
         question: English or Chinese; glossary expansion happens in the search.
         k: papers retrieved (evidence comes from at most this many).
-        settings: LLM settings; `searcher.settings` when None.
+        llm_settings: the LLM endpoint; `searcher.settings.llm` when None.
         llm: an explicit client; otherwise one from settings when configured.
 
     Raises:
         QueryError: the question is empty.
     """
     t0 = time.perf_counter()
-    settings = settings or searcher.settings
-    q = parse_query(question, settings.max_query_chars)
+    q = parse_query(question, searcher.settings.ranking.max_query_chars)
     # Take the snapshot before searching, so evidence comes from the generation the hits came
     # from (search's own refresh will not switch again within its one-second interval).
     snap = searcher.refresh(min_interval=0)
@@ -108,10 +107,10 @@ def answer(searcher: Searcher, question: str, k: int = 8, settings: SearchSettin
             notices.append("none of the question's Chinese terms is in the glossary; "
                            "try English keywords")
         return _finish(q, abstention(q), [], "builtin", t0, notices)
-    client = llm or client_from_settings(settings)
+    client = llm or client_from_settings(llm_settings or searcher.settings.llm)
     if client is not None:
         try:
-            reply = llm_answer(client, q.raw, [Passage(e.paper.title, e.section, e.text)
+            reply = llm_answer(client, q.raw, [PromptPassage(e.paper.title, e.section, e.text)
                                                for e in evidence], q.chinese)
             cites = [_citation(i, evidence[j], evidence[j].text) for i, j in enumerate(reply.used, 1)]
             return _finish(q, reply.text, cites, client.generator, t0, notices + reply.notices)
@@ -198,15 +197,6 @@ def select_evidence(snap: Snapshot, q: ParsedQuery, qvec: np.ndarray, paper_ids:
     return out
 
 
-def usable_sentence(text: str) -> bool:
-    """A complete, quotable English sentence (not a fragment, link line or table row)."""
-    words = len(text.split())
-    lower = text.lower()
-    return (6 <= words <= 70 and (text[0].isupper() or text[0].isdigit())
-            and text.rstrip()[-1] in ".!?;" and not has_cjk(text)
-            and not any(j in lower for j in _JUNK))
-
-
 def _candidates(evidence: list[Evidence], keywords: Keywords) -> list[_Sentence]:
     """Usable sentences, deduplicated per paper, the best few per paper by keyword coverage."""
     per_paper: dict[str, list[tuple[float, _Sentence]]] = {}
@@ -235,32 +225,6 @@ def _relevance(sents: list[_Sentence], vecs: np.ndarray, qvec: np.ndarray, keywo
     prior = [1.0 - evidence[s.ev].rank / n_ranks for s in sents]
     return (0.6 * (vecs @ qvec) + 0.2 * np.asarray(cover, dtype=np.float32)
             + 0.2 * np.asarray(prior, dtype=np.float32))
-
-
-def mmr(rel: np.ndarray, sim: np.ndarray, groups: list[str], *, lam: float = 0.7,
-        max_n: int = MAX_SENTENCES, min_n: int = MIN_SENTENCES, per_group: int = 2,
-        dup: float = 0.85, first: int | None = None) -> list[int]:
-    """Maximal-marginal-relevance picks: relevant, diverse, ≤ `per_group` per group.
-
-    `first` forces the first pick. Stops at `max_n`, or once past `min_n` when relevance
-    falls below 70% of the best.
-    """
-    floor = 0.7 * float(rel.max()) if len(rel) else 0.0
-    chosen: list[int] = []
-    left = list(range(len(rel)))
-    while left and len(chosen) < max_n:
-        def gain(i: int) -> float:
-            redundancy = max((float(sim[i, j]) for j in chosen), default=0.0)
-            return lam * float(rel[i]) - (1 - lam) * redundancy
-
-        best = first if first is not None and not chosen else max(left, key=gain)
-        if len(chosen) >= min_n and rel[best] < floor:
-            break
-        chosen.append(best)
-        taken = sum(groups[j] == groups[best] for j in chosen)
-        left = [i for i in left if i != best and sim[i, best] < dup
-                and (groups[i] != groups[best] or taken < per_group)]
-    return chosen
 
 
 def _order(chosen: list[int], sents: list[_Sentence], groups: list[str], rel: np.ndarray,

@@ -1,6 +1,6 @@
 """Read-only catalogue views over a loaded generation: paper details, listings, topics, stats.
 
-These are the response schemas of the API's paper and statistics routes. The digests'
+Their shapes (`search.models`) are the API's paper and statistics responses. The digests'
 Chinese summaries are machine-generated, so they only ever appear inside a
 `MachineGenerated` block that says so, never next to the paper's metadata.
 """
@@ -8,89 +8,21 @@ Chinese summaries are machine-generated, so they only ever appear inside a
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from indexer.models import Paper, SourceSpec, arxiv_pdf_url
-from search.filters import matches, norm_topic
-from search.models import Filters
-from search.snapshot import Snapshot
-
-GENERATOR = "Gemini-Pro via ChatPaperFree"
-
-
-class MachineGenerated(BaseModel):
-    """Machine-written Chinese summaries from the digests; not part of the paper's metadata."""
-
-    generator: str = GENERATOR
-    language: str = "zh"
-    note: str = "Machine-generated from the paper by an LLM; may contain errors."
-    summary_zh: str = ""
-    takeaways_zh: list[str] = Field(default_factory=list)
-    structured_zh: str = ""
-
-
-class PaperSummary(BaseModel):
-    """A paper in a listing (the digest page)."""
-
-    paper_id: str
-    arxiv_id: str | None
-    title: str
-    authors: list[str]
-    published: date | None
-    first_seen: date | None
-    digest_dates: list[date]
-    topics: list[str]
-    links: dict[str, str]
-    url: str
-    abstract: str
-    machine_generated: MachineGenerated | None = None
-
-
-class PaperDetail(PaperSummary):
-    """Everything stored about one paper."""
-
-    version: int | None
-    updated: date | None
-    comment: str
-    categories: list[str]
-    pdf_url: str | None
-    source: str
-
-
-class PaperList(BaseModel):
-    """A page of papers, newest first; `total` counts every match before `limit`."""
-
-    total: int
-    papers: list[PaperSummary]
-
-
-class TopicCount(BaseModel):
-    """A digest topic and how many papers carry it."""
-
-    topic: str
-    count: int
-
-
-class Stats(BaseModel):
-    """What the served generation holds and how it was built."""
-
-    generation: str
-    built_at: datetime
-    model_id: str
-    papers: int
-    chunks: int
-    vectors: int
-    topics: dict[str, int]
-    months: dict[str, int]
-    undated: int
-    with_machine_summary: int
-    with_code: int
-    arxiv_papers: int
-    sources: list[SourceSpec]
-    build_seconds: dict[str, float]
+from indexer.models import Paper, arxiv_pdf_url
+from search.models import (
+    Filters,
+    MachineGenerated,
+    PaperDetail,
+    PaperList,
+    PaperSummary,
+    Stats,
+    TopicCount,
+)
+from search.retrieval.filters import matches, norm_topic
+from search.retrieval.snapshot import Snapshot
 
 
 def machine_generated(paper: Paper) -> MachineGenerated | None:

@@ -1,6 +1,6 @@
-"""`avatar-scholar serve`: the HTTP API under uvicorn (registered on import).
+"""`avatar-scholar serve`: the HTTP API under uvicorn.
 
-The served process encodes queries through a `search.batching.BatchingEmbedder`, so
+The served process encodes queries through a `search.service.batching.BatchingEmbedder`, so
 concurrent requests share one forward pass.
 """
 
@@ -13,27 +13,28 @@ import socket
 import sys
 from typing import TYPE_CHECKING
 
-from indexer.embed import Embedder, load_embedder
-from search.batching import BatchingEmbedder
-from search.cli import EXIT_ERROR, register
-from search.config import SearchSettings
+from indexer.embed import Embedder, embedder_for
+from search.cli.base import EXIT_ERROR, Command
+from search.config import Settings
+from search.service.batching import BatchingEmbedder
 
 if TYPE_CHECKING:
-    from search.engine import Searcher
+    from search.retrieval.engine import Searcher
 
 logger = logging.getLogger(__name__)
 
 
-def served_searcher(settings: SearchSettings) -> Searcher:
+def served_searcher(settings: Settings, threads: int = 1) -> Searcher:
     """The server's Searcher: queries are encoded in shared batches, by the backend that
-    built the served index (as the engine's default factory does)."""
-    from search.engine import Searcher
+    built the served index (as the engine's default factory does), with `threads`
+    intra-op threads per forward pass."""
+    from search.retrieval.engine import Searcher
 
     engine: Searcher | None = None
 
     def embedder() -> Embedder:
-        backend = engine.snapshot.manifest.backend if engine else settings.backend
-        return BatchingEmbedder(load_embedder(backend, settings.batch_size))
+        backend = engine.snapshot.manifest.backend if engine else settings.index.backend
+        return BatchingEmbedder(embedder_for(settings.index, backend, threads))
 
     engine = Searcher(settings, embedder_factory=embedder)
     return engine
@@ -43,7 +44,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to bind (default: 127.0.0.1 or $AVATAR_SCHOLAR_API_HOST)")
     p.add_argument("--port", type=int,
                    help="port to listen on (default: 8000 or $AVATAR_SCHOLAR_API_PORT)")
-    p.add_argument("--torch-threads", type=int, default=1, metavar="N",
+    p.add_argument("--threads", "--torch-threads", type=int, default=1, metavar="N",
                    help="threads per query encoding (default 1: concurrent requests use the"
                         " other cores; more only helps a single client on an idle machine)")
 
@@ -71,10 +72,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_serve(args: argparse.Namespace, settings: SearchSettings) -> int:
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Bind the port, then run uvicorn with one app (one model, one index) until stopped."""
-    host = args.host or settings.api_host
-    port = settings.api_port if args.port is None else args.port
+    host = args.host or settings.service.api_host
+    port = settings.service.api_port if args.port is None else args.port
     try:
         sock = bind_socket(host, port)
     except OSError as exc:
@@ -84,14 +85,14 @@ def run_serve(args: argparse.Namespace, settings: SearchSettings) -> int:
             reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         sys.stderr.write(f"error: {reason}\n")
         return EXIT_ERROR
-    import torch
     import uvicorn
 
-    from search.api import create_app
+    from search.service.app import create_app
 
-    torch.set_num_threads(max(1, args.torch_threads))
-
-    config = uvicorn.Config(create_app(settings, lambda: served_searcher(settings)),
+    # The encoder's threads (ONNX Runtime's or torch's, whichever built the index) are set
+    # where it is created; torch is only imported for a torch-built index.
+    threads = max(1, args.threads)
+    config = uvicorn.Config(create_app(settings, lambda: served_searcher(settings, threads)),
                             host=host, port=port, workers=1,
                             log_level="warning" if args.quiet else "info")
     logger.info("serving the API on http://%s:%d (docs at /docs)", host, port)
@@ -99,5 +100,5 @@ def run_serve(args: argparse.Namespace, settings: SearchSettings) -> int:
     return 0
 
 
-register("serve", "Run the HTTP API (search, ask, papers, stats; OpenAPI docs at /docs).",
-         _serve_args, run_serve)
+COMMAND = Command("serve", "Run the HTTP API (search, ask, papers, stats; OpenAPI docs at /docs).",
+                  _serve_args, run_serve)

@@ -23,11 +23,12 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from indexer.models import Paper
-from search.answer import mmr, usable_sentence
-from search.config import SearchSettings
-from search.engine import Searcher
+from indexer.sentences import split_sentences
+from search.answer.extract import mmr, usable_sentence
+from search.answer.llm import ChatClient, PromptPassage, client_from_settings, llm_paper_fields
+from search.config import LLMSettings
 from search.errors import GenerationError
-from search.llm import ChatClient, Passage, client_from_settings, llm_paper_fields, split_sentences
+from search.retrieval.engine import Searcher
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class PaperOverview(BaseModel):
     lang: str = "en"
 
 
-def paper_overview(searcher: Searcher, paper_id: str, settings: SearchSettings | None = None,
+def paper_overview(searcher: Searcher, paper_id: str, llm_settings: LLMSettings | None = None,
                    llm: ChatClient | None = None) -> PaperOverview:
     """The overview of one indexed paper. Raises PaperNotFoundError."""
     paper = searcher.paper(paper_id)
@@ -85,11 +86,11 @@ def paper_overview(searcher: Searcher, paper_id: str, settings: SearchSettings |
         return PaperOverview.model_validate(meta | machine_fields(paper))
     texts = [t for section, t, _ in searcher.snapshot.chunks_of(paper.paper_id)
              if not section.startswith("Summary (machine")]
-    client = llm or client_from_settings(settings or searcher.settings)
+    client = llm or client_from_settings(llm_settings or searcher.settings.llm)
     note = ""
     if client is not None:
         try:
-            passages = [Passage(paper.title, "text", t) for t in texts[:6]]
+            passages = [PromptPassage(paper.title, "text", t) for t in texts[:6]]
             fields = llm_paper_fields(client, paper.title, passages)
             return PaperOverview.model_validate(meta | fields | {
                 "machine_generated": True, "generator": client.generator,

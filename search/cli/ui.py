@@ -1,4 +1,4 @@
-"""`avatar-scholar ui`: the Streamlit UI on 127.0.0.1 (registered on import).
+"""`avatar-scholar ui`: the Streamlit UI on 127.0.0.1.
 
 The process is replaced by ``python -m streamlit run <ui>/app.py`` (exec), so signals
 sent to it reach Streamlit directly. The UI finds the API through
@@ -14,9 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from search.cli import EXIT_ERROR, register
-from search.commands_run import port_in_use
-from search.config import SearchSettings
+from search.cli.base import EXIT_ERROR, Command, port_in_use
+from search.config import Settings
 
 UI_HOST = "127.0.0.1"
 
@@ -29,12 +28,9 @@ def app_path() -> Path:
     return Path(spec.origin).parent / "app.py"
 
 
-def api_url_for(settings: SearchSettings, override: str | None = None) -> str:
-    """The API URL the UI should call: --api-url, $AVATAR_SCHOLAR_API_URL, or host:port."""
-    if override or settings.api_url:
-        return str(override or settings.api_url).rstrip("/")
-    host = settings.api_host if settings.api_host not in ("0.0.0.0", "::", "") else UI_HOST
-    return f"http://{host}:{settings.api_port}"
+def api_url_for(settings: Settings, override: str | None = None) -> str:
+    """The API URL the UI should call: --api-url, else the settings' (`ui_api_url`)."""
+    return override.rstrip("/") if override else settings.service.ui_api_url()
 
 
 def streamlit_command(port: int) -> list[str]:
@@ -52,9 +48,9 @@ def _ui_args(p: argparse.ArgumentParser) -> None:
                                      "http://127.0.0.1:$AVATAR_SCHOLAR_API_PORT)")
 
 
-def run_ui(args: argparse.Namespace, settings: SearchSettings) -> int:
+def run_ui(args: argparse.Namespace, settings: Settings) -> int:
     """Check the port, then exec Streamlit with the API URL and data directory in its env."""
-    port = settings.ui_port if args.port is None else args.port
+    port = settings.service.ui_port if args.port is None else args.port
     if port_in_use(UI_HOST, port):
         sys.stderr.write(f"error: UI port {port} on {UI_HOST} is already in use "
                          "(set AVATAR_SCHOLAR_UI_PORT or --port)\n")
@@ -68,4 +64,5 @@ def run_ui(args: argparse.Namespace, settings: SearchSettings) -> int:
     return 0  # not reached: execve replaces this process
 
 
-register("ui", "Start the Streamlit UI (it talks to the API started by `serve`).", _ui_args, run_ui)
+COMMAND = Command("ui", "Start the Streamlit UI (it talks to the API started by `serve`).",
+                  _ui_args, run_ui)

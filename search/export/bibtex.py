@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from indexer.models import Paper, arxiv_abs_url
-from search.filters import fold_text
+from search.retrieval.filters import fold_text
 
 # LaTeX specials, escaped one character at a time so replacements never compound.
 _SPECIALS = {

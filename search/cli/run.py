@@ -10,32 +10,19 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 from indexer import store
 from indexer.build import build
-from indexer.embed import load_embedder
-from search.cli import register
-from search.commands import report_build
-from search.config import SearchSettings
-from search.defaults import default_specs
+from indexer.defaults import default_specs
+from indexer.embed import embedder_for
+from search.cli.base import Command, port_in_use, report_build
+from search.config import Settings
 
 
-def port_in_use(host: str, port: int) -> bool:
-    """True when something already listens on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
-def ensure_default_index(settings: SearchSettings, quiet: bool = False) -> None:
+def ensure_default_index(settings: Settings, quiet: bool = False) -> None:
     """Build the default library (bundle + inbox + arXiv when reachable) if no index exists."""
     if store.current_generation(settings.data_dir):
         return
@@ -44,12 +31,12 @@ def ensure_default_index(settings: SearchSettings, quiet: bool = False) -> None:
         sys.stderr.write("no index and no default sources: the app will open empty\n")
         return
     sys.stderr.write(f"building the default index in {settings.data_dir} (first run only)\n")
-    report = build(specs, settings, lambda: load_embedder(settings.backend, settings.batch_size),
-                   mode="add", progress=not quiet)
+    report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
+                   progress=not quiet)
     report_build(report, settings, "index")
 
 
-def _child(args: list[str], settings: SearchSettings, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _child(args: list[str], settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "search", "--data-dir", str(settings.data_dir), *args]
     return subprocess.Popen(cmd, env=env, start_new_session=True)
 
@@ -70,8 +57,9 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_run(args: argparse.Namespace, settings: SearchSettings) -> int:
-    host, api_port, ui_port = settings.api_host, settings.api_port, settings.ui_port
+def run_run(args: argparse.Namespace, settings: Settings) -> int:
+    service = settings.service
+    host, api_port, ui_port = service.api_host, service.api_port, service.ui_port
     for name, port, var in (("API", api_port, "API_PORT"), ("UI", ui_port, "UI_PORT")):
         if port_in_use(host, port):
             sys.stderr.write(f"error: {name} port {port} on {host} is already in use"
@@ -103,5 +91,5 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-build", action="store_true", help="start even if there is no index")
 
 
-register("run", "Build the default library if needed, then start the API and the UI.",
-         _run_args, run_run)
+COMMAND = Command("run", "Build the default library if needed, then start the API and the UI.",
+                  _run_args, run_run)

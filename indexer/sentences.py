@@ -1,0 +1,53 @@
+"""The one sentence splitter: the chunker packs its sentences, answers quote them.
+
+English: '.', '!' and '?' end a sentence when followed by space and a character that is
+not lower case, except after an abbreviation (e.g., et al., Fig., single capitals as in
+"J. Smith"). Chinese: '。', '！' and '？' always end one. A newline always ends one.
+Trailing citation markers (``[3]``, ``[1, 2]``) stay with the sentence they close.
+"""
+
+from __future__ import annotations
+
+import re
+
+_END = re.compile(r"(?:[.!?]+|[。！？]+)[\"'”’)\]]*(?:\s*\[[\d,;\s–-]+\])*")
+_ABBREV = frozenset("e.g i.e al etc fig figs eq eqs vs cf approx resp sec no ref refs et ca".split())
+
+
+def _abbreviation_before(text: str, pos: int) -> bool:
+    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:pos])
+    if not m:
+        return False
+    word = m.group(1).lower().rstrip(".")
+    return word in _ABBREV or (len(word) == 1 and text[pos - 1].isupper())
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each sentence of `text`, whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        start = 0
+        for m in _END.finditer(line):
+            end, rest = m.end(), line[m.end():]
+            cjk = m.group(0)[0] in "。！？"
+            if not cjk and rest and (not rest[0].isspace() or rest.lstrip()[:1].islower()
+                                     or _abbreviation_before(line, m.start())):
+                continue
+            _add_span(spans, line, start, end, offset)
+            start = end
+        _add_span(spans, line, start, len(line), offset)
+        offset += len(line) + 1
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], line: str, start: int, end: int, offset: int) -> None:
+    piece = line[start:end]
+    if piece.strip():
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((offset + start + lead, offset + start + len(piece.rstrip())))
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text` (see `sentence_spans`)."""
+    return [text[a:b] for a, b in sentence_spans(text)]

@@ -1,0 +1,1 @@
+"""Answering: evidence, extractive and LLM overviews of questions and of single papers."""

@@ -1,0 +1,1 @@
+"""The `avatar-scholar` command line: one module per group of commands, listed in `main`."""

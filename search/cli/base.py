@@ -1,0 +1,69 @@
+"""What every subcommand shares: the command record, exit codes, output helpers.
+
+A leaf of the CLI package: command modules import it, and `search.cli.main` lists the
+commands explicitly, so no module registers itself by being imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from indexer import store
+from indexer.build import BuildReport
+from search.config import Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NO_INDEX = 0, 1, 2, 3, 4
+
+Runner = Callable[[argparse.Namespace, Settings], int]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name and help, how it adds its arguments, and what it runs."""
+
+    name: str
+    help: str
+    add_args: Callable[[argparse.ArgumentParser], None]
+    run: Runner
+
+
+def no_args(parser: argparse.ArgumentParser) -> None:
+    """For commands without arguments of their own."""
+
+
+def json_flag(parser: argparse.ArgumentParser) -> None:
+    """The ``--json`` flag shared by many commands."""
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def print_json(data: object) -> None:
+    """Machine-readable output on stdout."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def report_build(report: BuildReport, settings: Settings, kind: str) -> int:
+    """Print notices, skips and the one-line summary; store the JSON job report."""
+    for notice in report.notices:
+        sys.stderr.write(f"note: {notice}\n")
+    for skip in report.skipped:
+        where = f"{skip.path} [{skip.entry}]" if skip.entry else skip.path
+        sys.stderr.write(f"skipped: {where}: {skip.reason}\n")
+    store.write_job_report(settings.data_dir, report.job(kind))
+    sys.stderr.write(f"{kind}: {report.summary()}\n")
+    return EXIT_OK
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False

@@ -1,0 +1,1 @@
+"""Exports: BibTeX entries and ChatPaperFree-style digests."""

@@ -1,0 +1,1 @@
+"""Retrieval: the engine over a loaded generation, query parsing, fusion, filters, catalogue."""

@@ -1,0 +1,1 @@
+"""The HTTP service: FastAPI app, routes, dependencies and shared query batching."""
