@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup chromium run test lint bench
+.PHONY: setup chromium run test test-fast lint bench
 
 setup: $(STAMP) chromium
 
@@ -32,9 +32,15 @@ chromium:
 run: setup
 	$(BIN)/avatar-scholar run
 
+# Everything: lint, types, and both test tiers (what CI runs).
 test: setup
 	$(BIN)/ruff check indexer search ui tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The fast tier while editing: unit tests on synthetic data, no model, no corpus (seconds).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint:
 	$(BIN)/ruff check indexer search ui tests benchmarks

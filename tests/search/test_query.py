@@ -1,0 +1,41 @@
+"""Query parsing: validation, truncation, arXiv ids, Chinese expansion (fast tier)."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.errors import QueryError
+from search.retrieval.query import arxiv_id_query, parse_query
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_queries_are_refused(text: str) -> None:
+    with pytest.raises(QueryError, match="empty query"):
+        parse_query(text)
+
+
+def test_long_queries_are_cut_at_a_word_with_a_notice() -> None:
+    q = parse_query("word " * 50, max_chars=23)
+    assert q.raw == "word word word word" and "truncated" in q.notices[0]
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("2401.08503", "2401.08503"), ("arXiv:2401.08503v3", "2401.08503"),
+    ("https://arxiv.org/pdf/2401.08503v1.pdf", "2401.08503"), ("hep-th/9901001", "hep-th/9901001"),
+    ("talking heads 2401.08503", None), ("2401", None),
+])
+def test_a_whole_query_that_is_an_arxiv_id(text: str, found: str | None) -> None:
+    assert arxiv_id_query(text) == found
+
+
+def test_english_queries_go_to_both_retrievers_as_they_are() -> None:
+    q = parse_query("  Gaussian   avatars ")
+    assert q.raw == q.dense_text == "Gaussian avatars" and not q.chinese
+    assert q.sparse_tokens == ["gaussian", "avatar"]
+
+
+def test_chinese_queries_are_expanded_and_keep_latin_terms() -> None:
+    q = parse_query("基于3DGS的数字人")
+    assert q.chinese and q.expansions
+    assert q.dense_text.startswith("3DGS") and "digital human" in q.dense_text
+    assert "digital" in q.sparse_tokens  # expansions reach the keyword side too
