@@ -5,6 +5,7 @@ The UI's client validates responses with these same models."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -48,10 +49,39 @@ class Hit(BaseModel):
 class SearchResponse(BaseModel):
     """A ranked, one-hit-per-paper answer to a query."""
 
+    unit: Literal["paper"] = "paper"
     query: str
     took_ms: float
     total: int
     hits: list[Hit]
+    notices: list[str] = Field(default_factory=list)
+    expanded_query: str | None = None
+
+
+class PassageHit(BaseModel):
+    """One passage (a chunk of a paper's text) in a passage-level result list."""
+
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+    authors: list[str]
+    published: date | None
+    section: str
+    page: int | None
+    text: str
+    score: float
+    chunk_id: str
+    url: str
+
+
+class PassageSearchResponse(BaseModel):
+    """Passages ranked for a query, best first; several may come from one paper."""
+
+    unit: Literal["passage"] = "passage"
+    query: str
+    took_ms: float
+    total: int
+    passages: list[PassageHit]
     notices: list[str] = Field(default_factory=list)
     expanded_query: str | None = None
 
@@ -67,6 +97,9 @@ class Citation(BaseModel):
     page: int | None
     excerpt: str
     url: str
+    machine_zh: str = Field("", description="A relevant sentence of the paper's machine-generated"
+                            " Chinese summary (Gemini-Pro via ChatPaperFree), shown beside the"
+                            " verbatim excerpt and labelled as machine-written.")
 
 
 class Answer(BaseModel):

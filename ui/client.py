@@ -23,6 +23,7 @@ from search.models import (
     PaperDetail,
     PaperList,
     PaperSummary,
+    PassageSearchResponse,
     SearchResponse,
     SimilarResponse,
     Stats,
@@ -88,6 +89,13 @@ class ApiClient:
         """Hybrid search with optional filters."""
         return self._get("/api/search", SearchResponse, q=q, k=k, since=since,  # type: ignore[no-any-return]
                          until=until, topic=topic, author=author)
+
+    def passages(self, q: str, k: int = 10, since: date | None = None,
+                 until: date | None = None, topic: str | None = None,
+                 author: str | None = None) -> PassageSearchResponse:
+        """The best passages (several per paper), with the same filters as `search`."""
+        return self._get("/api/search", PassageSearchResponse, q=q, k=k,  # type: ignore[no-any-return]
+                         since=since, until=until, topic=topic, author=author, unit="passage")
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """A cited overview answering `question`."""

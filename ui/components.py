@@ -15,7 +15,7 @@ import streamlit as st
 
 from indexer.models import arxiv_abs_url, arxiv_pdf_url
 from search.config import Settings
-from search.models import Answer, Citation, Health, Hit, PaperDetail, PaperSummary
+from search.models import Answer, Citation, Health, Hit, PaperDetail, PaperSummary, PassageHit
 from ui.client import ApiClient, ApiError, ApiUnavailableError, UnavailableError
 
 PAPER_PAGE = "views/paper.py"
@@ -166,6 +166,17 @@ def render_hit(i: int, hit: Hit) -> None:
         st.caption(f"{where(hit.section, hit.page)}" + (f" · {links}" if links else ""))
 
 
+def render_passage(i: int, hit: PassageHit) -> None:
+    """One passage: its paper (→ Paper page), section and page, score, and its text."""
+    with st.container(border=True):
+        paper_link(hit.paper_id, f"{i}. {hit.title}", bold=True)
+        st.caption(f"{where(hit.section, hit.page)} · score {hit.score:.3f}")
+        st.markdown(quote_block(hit.text, 900))
+        links = arxiv_links(hit.arxiv_id, hit.url)
+        if links:
+            st.caption(links)
+
+
 def link_markers(overview: str, known: Iterable[int]) -> str:
     """Escape `overview` and turn each ``[n]``/``[n, m]`` into links to ``#cite-n``."""
     ns = set(known)
@@ -187,6 +198,9 @@ def render_citation(c: Citation) -> None:
         links = arxiv_links(c.arxiv_id, c.url)
         st.caption(where(c.section, c.page) + (f" · {links}" if links else ""))
         st.markdown(quote_block(c.excerpt))
+        if c.machine_zh:
+            st.caption("机器生成摘要 · machine-written (Gemini-Pro via ChatPaperFree), not the "
+                       f"paper's words: {escape_md(c.machine_zh)}")
         if c.paper_id:
             paper_link(c.paper_id, "Paper page")
 

@@ -6,21 +6,29 @@ relevant, non-redundant few of them.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from indexer.textproc import has_cjk
 
 MIN_SENTENCES, MAX_SENTENCES = 4, 8
 _JUNK = ("http", "github", "project page", "code is available", "available at", "code and ")
+# Figure and table captions, panel labels and table rows are not sentences to quote.
+_CAPTION = re.compile(r"\b(?:Figure|Fig\.|Table|Tab\.)\s*\d+\s*[:.|]|^(?:Left|Right|Middle|Top|Bottom)"
+                      r"\s*[:.]|^\(?[a-h]\)\s")
+_NUMERIC = re.compile(r"^[\d.,%±×x()\-–/]+$")
 
 
 def usable_sentence(text: str) -> bool:
     """A complete, quotable English sentence (not a fragment, link line or table row)."""
-    words = len(text.split())
+    tokens = text.split()
     lower = text.lower()
-    return (6 <= words <= 70 and (text[0].isupper() or text[0].isdigit())
+    numeric = sum(bool(_NUMERIC.match(t)) for t in tokens)
+    return (6 <= len(tokens) <= 70 and (text[0].isupper() or text[0].isdigit())
             and text.rstrip()[-1] in ".!?;" and not has_cjk(text)
-            and not any(j in lower for j in _JUNK))
+            and not any(j in lower for j in _JUNK) and not _CAPTION.search(text)
+            and numeric <= 0.3 * len(tokens))
 
 
 def mmr(rel: np.ndarray, sim: np.ndarray, groups: list[str], *, lam: float = 0.7,

@@ -12,7 +12,7 @@ from indexer.models import parse_arxiv_id
 from search.cli.base import Command, json_flag, print_json
 from search.config import Settings
 from search.errors import QueryError
-from search.models import Answer, Filters, Hit
+from search.models import Answer, Filters, Hit, PassageHit, PassageSearchResponse
 
 
 def _search_args(p: argparse.ArgumentParser) -> None:
@@ -22,7 +22,18 @@ def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", help="only papers dated on/before YYYY-MM-DD")
     p.add_argument("--topic", help="only papers of this digest topic")
     p.add_argument("--author", help="only papers with an author matching this text")
+    p.add_argument("--passages", action="store_true",
+                   help="list the best passages (several per paper) instead of papers")
     p.add_argument("--json", action="store_true", help="print the API's JSON shape")
+
+
+def format_passage(i: int, h: PassageHit) -> str:
+    """A passage for the terminal: paper, section and page, then the text."""
+    where = h.section + (f", p. {h.page}" if h.page else "")
+    text = " ".join(h.text.split())
+    text = text if len(text) <= 500 else text[:497] + "..."
+    return (f"{i:2d}. [{h.score:.3f}] {h.title}\n    {h.arxiv_id or h.paper_id} · {where} · "
+            f"{h.url}\n    {text}\n")
 
 
 def format_hit(i: int, h: Hit) -> str:
@@ -44,16 +55,19 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         until=date.fromisoformat(args.until) if args.until else None,
         topic=args.topic, author=args.author,
     )
-    resp = Searcher(settings).search(args.query, k=args.k, filters=filters)
+    searcher = Searcher(settings)
+    resp = (searcher.passages(args.query, k=args.k, filters=filters) if args.passages
+            else searcher.search(args.query, k=args.k, filters=filters))
     if args.json:
         print_json(resp.model_dump(mode="json"))
         return 0
     for notice in resp.notices:
         sys.stderr.write(f"note: {notice}\n")
-    if not resp.hits:
-        sys.stdout.write("no matching papers\n")
-    for i, h in enumerate(resp.hits, 1):
-        sys.stdout.write(format_hit(i, h))
+    if isinstance(resp, PassageSearchResponse):
+        lines = [format_passage(i, h) for i, h in enumerate(resp.passages, 1)]
+    else:
+        lines = [format_hit(i, h) for i, h in enumerate(resp.hits, 1)]
+    sys.stdout.write("".join(lines) or "no matching papers\n")
     return 0
 
 
@@ -91,6 +105,8 @@ def format_answer(a: Answer) -> str:
         where = " · ".join(x for x in (c.title, c.section, f"p. {c.page}" if c.page else "", c.url) if x)
         excerpt = c.excerpt if len(c.excerpt) <= 400 else c.excerpt[:397] + "..."
         out.append(f"[{c.n}] {where}\n    {excerpt}")
+        if c.machine_zh:
+            out.append(f"    机器生成摘要 (machine-written, not the paper's words): {c.machine_zh}")
     out.append(f"\n({a.generator}, {a.took_ms:.0f} ms)")
     return "\n".join(out) + "\n"
 

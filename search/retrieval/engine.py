@@ -20,9 +20,15 @@ from indexer.errors import StoreError
 from indexer.models import Paper
 from search.config import Settings
 from search.errors import PaperNotFoundError
-from search.models import Filters, Hit, SearchResponse
+from search.models import Filters, Hit, PassageHit, PassageSearchResponse, SearchResponse
 from search.retrieval.filters import matches
 from search.retrieval.fuse import convex, per_paper, rrf
+from search.retrieval.passages import (
+    NameIndex,
+    ScoredRow,
+    rank_rows,
+    rows_of_papers,
+)
 from search.retrieval.query import ParsedQuery, parse_query
 from search.retrieval.snapshot import Snapshot, load_snapshot
 
@@ -45,6 +51,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._checked = 0.0
+        self._names: tuple[str, NameIndex] | None = None
         self.snapshot: Snapshot = load_snapshot(settings.index)
 
     @property
@@ -94,7 +101,17 @@ class Searcher:
         logger.info("switched to index generation %s", fresh.generation)
         self.snapshot = fresh
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+    def parse(self, query: str) -> ParsedQuery:
+        """The query validated and expanded once, to hand to `search` and `passages`."""
+        return parse_query(query, self.settings.ranking.max_query_chars)
+
+    def vector(self, q: ParsedQuery) -> np.ndarray:
+        """The query's vector, encoded once per parsed query."""
+        if q.vector is None:
+            q.vector = self.embedder.embed([q.dense_text])[0]
+        return q.vector
+
+    def search(self, query: str | ParsedQuery, k: int = 10, filters: Filters | None = None,
                mode: RetrievalMode = "hybrid") -> SearchResponse:
         """One hit per paper, best first. Raises QueryError for an empty query.
 
@@ -102,7 +119,7 @@ class Searcher:
         """
         t0 = time.perf_counter()
         snap = self.refresh()
-        q = parse_query(query, self.settings.ranking.max_query_chars)
+        q = query if isinstance(query, ParsedQuery) else self.parse(query)
         filters = filters or Filters()
         hits = self._lookup(snap, q) if q.arxiv_id else self._hybrid(snap, q, k, filters, mode)
         return SearchResponse(
@@ -135,12 +152,9 @@ class Searcher:
         n = ranking.candidates
         dense: tuple[list[int], list[float]] = ([], [])
         if mode != "sparse":
-            qvec = self.embedder.embed([q.dense_text])[0]
-            dense = snap.dense(qvec, n, allowed)
+            dense = snap.dense(self.vector(q), n, allowed)
         sparse = snap.sparse(q.sparse_tokens, n, allowed) if mode != "dense" else ([], [])
-        # The encoder only sees a glossary translation of a Chinese query: trust it less.
-        dense_w = ranking.dense_weight * (ranking.zh_dense_weight if q.chinese else 1.0)
-        rankings = [per_paper(*dense, snap.paper_of_row, dense_w),
+        rankings = [per_paper(*dense, snap.paper_of_row, self.dense_weight(q)),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
@@ -164,3 +178,63 @@ class Searcher:
         order = np.argsort(-sims)[:k]
         return [snap.hit(int(p), float(sims[p]), snap.first_row(int(p))) for p in order
                 if np.isfinite(sims[p])]
+
+    def passages(self, query: str | ParsedQuery, k: int = 10, filters: Filters | None = None,
+                 papers: list[str] | None = None) -> PassageSearchResponse:
+        """Passages (English chunks) best matching the query, several per paper allowed.
+
+        Args:
+            query: text or an already parsed query (an arXiv id lists that paper's passages).
+            k: passages to return.
+            filters: paper filters, applied before ranking.
+            papers: search only within these paper ids (a paper's whole body).
+
+        Raises:
+            QueryError: the query is empty.
+        """
+        t0 = time.perf_counter()
+        snap = self.refresh()
+        q = query if isinstance(query, ParsedQuery) else self.parse(query)
+        allowed = self._allowed(snap, filters or Filters())
+        if q.arxiv_id:
+            papers = [q.arxiv_id, *(papers or [])]
+        if papers is not None:
+            within = rows_of_papers(snap, [snap.paper_index[p] for p in papers
+                                           if p in snap.paper_index])
+            allowed = within if allowed is None else allowed & within
+        if q.arxiv_id:
+            rows = [ScoredRow(int(r), 1.0, 0.0, 0.0) for r in np.nonzero(
+                (snap.lang_of_row == "en") & allowed)[0][:k]] if allowed is not None else []
+        else:
+            rows = rank_rows(snap, q, self.vector(q), self.settings.ranking.candidates, allowed,
+                             self.dense_weight(q))[:k]
+        hits = [self._passage(snap, r) for r in rows]
+        return PassageSearchResponse(
+            query=q.raw, took_ms=round((time.perf_counter() - t0) * 1000, 2), total=len(hits),
+            passages=hits, notices=list(q.notices),
+            expanded_query=q.dense_text if q.chinese else None)
+
+    def dense_weight(self, q: ParsedQuery) -> float:
+        """The dense side's weight against the keyword side's for this query."""
+        ranking = self.settings.ranking
+        # The encoder only sees a glossary translation of a Chinese query: trust it less.
+        return ranking.dense_weight * (ranking.zh_dense_weight if q.chinese else 1.0)
+
+    def named_papers(self, text: str) -> list[tuple[str, str]]:
+        """(name, paper id) for each paper the text names by method name ("TECA", "AGG")."""
+        snap = self.refresh()
+        if self._names is None or self._names[0] != snap.generation:
+            self._names = (snap.generation, NameIndex(snap.papers))
+        return [(name, snap.papers[i].paper_id) for name, i in self._names[1].named_in(text)]
+
+    def term_weights(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of each keyword token in the served index."""
+        return {t: self.snapshot.idf(t) for t in tokens}
+
+    @staticmethod
+    def _passage(snap: Snapshot, r: ScoredRow) -> PassageHit:
+        text, section, page, chunk_id = snap.chunk(r.row)
+        p = snap.papers[int(snap.paper_of_row[r.row])]
+        return PassageHit(paper_id=p.paper_id, arxiv_id=p.arxiv_id, title=p.title,
+                          authors=p.authors, published=p.published, section=section, page=page,
+                          text=text, score=round(r.score, 4), chunk_id=chunk_id, url=p.url)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+
 from indexer.models import parse_arxiv_id
 from indexer.textproc import has_cjk, tokenize
 from search.errors import QueryError
@@ -35,6 +37,7 @@ class ParsedQuery:
     expansions: list[str] = field(default_factory=list)
     chinese: bool = False
     notices: list[str] = field(default_factory=list)
+    vector: np.ndarray | None = None  # the dense query vector, once a Searcher encoded it
 
 
 @lru_cache(maxsize=1)

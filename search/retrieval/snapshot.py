@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,13 @@ class Snapshot:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [int(r) for r in top], [float(scores[r]) for r in top]
+
+    def idf(self, token: str) -> float:
+        """BM25 IDF of a keyword token; a word the index has never seen weighs the most."""
+        scores, vocab = self.bm25.scores, self.bm25.vocab_dict
+        n_docs, indptr = int(scores["num_docs"]), scores["indptr"]
+        df = int(indptr[vocab[token] + 1] - indptr[vocab[token]]) if token in vocab else 0
+        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
     def chunk(self, row: int) -> tuple[str, str, int | None, str]:
         """(text, section, page, chunk id) of a chunk row."""

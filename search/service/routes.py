@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` here: the ask body model is made per a
 """
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -24,6 +24,7 @@ from search.models import (
     Health,
     PaperDetail,
     PaperList,
+    PassageSearchResponse,
     SearchResponse,
     SimilarResponse,
     Stats,
@@ -54,14 +55,19 @@ def add_search_routes(app: FastAPI, settings: Settings) -> None:
         return Health(status="ok", papers=len(snap.papers), chunks=len(snap.paper_of_row),
                       generation=snap.generation, built_at=snap.manifest.built_at)
 
-    @app.get("/api/search", response_model=SearchResponse)
+    @app.get("/api/search", response_model=SearchResponse | PassageSearchResponse)
     def search(
         searcher: SearcherDep, filters: FiltersDep,
         q: Annotated[str, Query(min_length=1, max_length=settings.ranking.max_query_chars,
                                 description="Words, a question (English or 中文), or an arXiv id")],
-        k: Annotated[int, Query(ge=1, le=100, description="Number of papers")] = 10,
-    ) -> SearchResponse:
-        """Hybrid semantic + keyword search; one hit per paper, best first."""
+        k: Annotated[int, Query(ge=1, le=100, description="Number of papers (or passages)")] = 10,
+        unit: Annotated[Literal["paper", "passage"], Query(
+            description="paper: one hit per paper; passage: the best passages, several per "
+                        "paper allowed, each with its section and page")] = "paper",
+    ) -> SearchResponse | PassageSearchResponse:
+        """Hybrid semantic + keyword search, best first: papers, or passages of papers."""
+        if unit == "passage":
+            return searcher.passages(q, k=k, filters=filters)
         return searcher.search(q, k=k, filters=filters)
 
     ask_body = ask_request_model(settings.ranking.max_query_chars)

@@ -50,15 +50,27 @@ def assert_grounded(a: Answer, searcher: Searcher) -> None:
         assert any(c.excerpt in text for text in chunks), (c.paper_id, c.excerpt)
 
 
+OPENER = re.compile(r"^(?:One line of work builds on|Another uses|A third line relies on"
+                    r"|Other work takes different routes|The closest match is|一类工作基于|另一类采用"
+                    r"|第三类依赖|其他工作另辟蹊径|最相关的是)")
+ATTRIBUTION = re.compile(r"^(?:According to [^:]+: |据《[^》]+》：|[^:：]{1,80}[:：] "
+                         r"|\S+(?: \S+){0,7}? (?:proposes|presents|introduces|develops|designs|uses"
+                         r"|builds|describes|shows|studies|explores|addresses|leverages|adopts|employs) )")
+
+
 def assert_extractive(a: Answer) -> None:
-    """Built-in overviews quote: each sentence (minus its marker) is inside its excerpt."""
+    """Built-in overviews quote: every sentence but a line-of-work opener ends in words that
+    stand verbatim in the excerpt it cites; openers cite the papers they name."""
     excerpts = {c.n: c.excerpt for c in a.citations}
     sentences = split_sentences(a.overview)
-    assert 4 <= len(sentences) <= 8 or len({c.paper_id for c in a.citations}) < 4
+    assert 1 <= len(sentences) <= 8
     for sentence in sentences:
-        body = MARKER.sub("", sentence.split("：", 1)[-1].split(": ", 1)[-1]).strip()
-        quote = body.rstrip(".").strip()
-        assert any(quote in excerpts[n] for n in marker_ids(sentence)), sentence
+        body = MARKER.sub("", sentence).strip().rstrip(".。").strip()
+        if OPENER.match(body):
+            assert marker_ids(sentence), sentence
+            continue
+        quote = ATTRIBUTION.sub("", body, count=1).lower()  # trimming may change one capital
+        assert quote and any(quote in excerpts[n].lower() for n in marker_ids(sentence)), sentence
 
 
 @pytest.mark.parametrize(("question", "expected"), ENGLISH)
@@ -69,8 +81,6 @@ def test_english_questions_are_answered_with_grounded_citations(
     assert_grounded(a, corpus_searcher)
     assert_extractive(a)
     assert expected in [c.paper_id for c in a.citations]
-    papers = len({c.paper_id for c in a.citations})
-    assert a.overview.startswith(f"Drawing on {papers} paper")
 
 
 def test_the_most_relevant_paper_is_cited_first(corpus_searcher: Searcher) -> None:
@@ -85,8 +95,9 @@ def test_chinese_questions_quote_english_evidence_under_a_chinese_lead(
     assert_grounded(a, corpus_searcher)
     assert_extractive(a)
     assert expected in [c.paper_id for c in a.citations]
-    papers = len({c.paper_id for c in a.citations})
-    assert a.overview.startswith(f"根据 {papers} 篇论文的摘录：")
+    assert re.match(r"^(?:据《|一类工作基于|最相关的是)", a.overview), a.overview
+    summarised = [c for c in a.citations if corpus_searcher.paper(c.paper_id).summary_zh]
+    assert any(c.machine_zh for c in summarised)  # a machine-written line beside the excerpt
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)
@@ -108,13 +119,15 @@ def test_answers_are_deterministic_and_respect_k(corpus_searcher: Searcher) -> N
     assert narrow.took_ms > 0
 
 
-def test_at_most_two_excerpts_per_paper(corpus_searcher: Searcher) -> None:
+def test_a_broad_question_gets_lines_of_work(corpus_searcher: Searcher) -> None:
     a = answer(corpus_searcher, "What are the approaches to animatable human avatars with "
                                 "Gaussian splatting?")
     assert_grounded(a, corpus_searcher)
-    per_paper = [c.paper_id for c in a.citations]
-    assert all(per_paper.count(p) <= 2 for p in per_paper)
-    assert len(set(per_paper)) >= 3
+    assert_extractive(a)
+    openers = [s for s in split_sentences(a.overview) if OPENER.match(s)]
+    assert 2 <= len(openers) <= 4 and a.overview.startswith("One line of work builds on")
+    assert len({c.paper_id for c in a.citations}) >= 3
+    assert not re.search(r"\b(?:In this paper|In this work), we\b", a.overview)
 
 
 def test_an_arxiv_id_question_summarises_that_paper(corpus_searcher: Searcher) -> None:
@@ -139,4 +152,4 @@ def test_cli_ask_prints_overview_and_numbered_citations(
         data["citations"][0])
     assert main(["--data-dir", str(corpus_index.data_dir), "-q", "ask", question, "-k", "4"]) == 0
     out = capsys.readouterr().out
-    assert "Drawing on" in out and "\n[1] " in out and "https://arxiv.org/abs/" in out
+    assert "[1]" in out and "\n[1] " in out and "https://arxiv.org/abs/" in out

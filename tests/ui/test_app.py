@@ -80,6 +80,17 @@ def test_search_shows_results_with_excerpt_and_score(api_url: str, app_for: AppF
     assert ids == [h["paper_id"] for h in expected["hits"]]
 
 
+def test_search_can_show_passages(api_url: str, app_for: AppFor) -> None:
+    at = app_for(api_url, "views/search.py")
+    at.radio(key="unit").set_value("passages")
+    at = search(at, "lip synchronization with audio")
+    assert not at.exception and not at.error
+    expected = api_get(api_url, "/api/search?q=lip%20synchronization%20with%20audio&k=10&unit=passage")
+    assert isinstance(expected, dict) and expected["unit"] == "passage"
+    assert result_ids(at) == [p["paper_id"] for p in expected["passages"]]
+    assert any(c.startswith("Abstract") and "score " in c for c in texts(at, "caption"))
+
+
 def test_search_topic_filter_narrows(api_url: str, app_for: AppFor) -> None:
     at = search(app_for(api_url, "views/search.py"), "avatar")
     everyone = set(result_ids(at))

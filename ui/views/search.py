@@ -7,7 +7,15 @@ from datetime import date
 import streamlit as st
 
 from ui.client import ApiError
-from ui.components import escape_md, get_client, render_hit, require_index, show_error, topic_names
+from ui.components import (
+    escape_md,
+    get_client,
+    render_hit,
+    render_passage,
+    require_index,
+    show_error,
+    topic_names,
+)
 
 EARLIEST = date(1990, 1, 1)  # before arXiv; the widget default is only ten years back
 
@@ -25,17 +33,34 @@ with st.sidebar:
     topic = st.selectbox("Topic", topic_names(client.base_url), index=None, key="topic",
                          placeholder="All topics")
     author = st.text_input("Author", key="author", placeholder="e.g. Zhang")
-    k = st.slider("Papers", min_value=5, max_value=50, value=10, step=5, key="k")
+    k = st.slider("Results", min_value=5, max_value=50, value=10, step=5, key="k")
 
 query = st.text_input("Words, a question (English or 中文), or an arXiv id", key="q",
                       placeholder="gaussian splatting avatar")
+unit = st.radio("Show", ["papers", "passages"], horizontal=True, key="unit",
+                help="Passages: the best paragraphs of the papers' text, several per paper, "
+                     "each with its section and page.")
 if query.strip():
     st.query_params["q"] = query.strip()
+    who = author.strip() or None
     try:
-        resp = client.search(query.strip(), k=k, since=since, until=until, topic=topic,
-                             author=author.strip() or None)
+        if unit == "passages":
+            found = client.passages(query.strip(), k=k, since=since, until=until, topic=topic,
+                                    author=who)
+        else:
+            resp = client.search(query.strip(), k=k, since=since, until=until, topic=topic,
+                                 author=who)
     except ApiError as exc:
         show_error(exc)
+        st.stop()
+    if unit == "passages":
+        for notice in found.notices:
+            st.info(escape_md(notice))
+        st.caption(f"{found.total} passages · {found.took_ms:.0f} ms")
+        if not found.passages:
+            st.warning("No matching passages. Try other words or loosen the filters.")
+        for i, passage in enumerate(found.passages, 1):
+            render_passage(i, passage)
         st.stop()
     for notice in resp.notices:
         st.info(escape_md(notice))

@@ -1,0 +1,47 @@
+"""Citations: numbered by first use, one per evidence passage, with verbatim excerpts."""
+
+from __future__ import annotations
+
+from indexer.sentences import sentence_spans
+from search.answer.evidence import Evidence
+from search.answer.machine import machine_sentence
+from search.answer.sentences import Sentence
+from search.models import Citation
+from search.retrieval.query import ParsedQuery
+
+
+def citation(n: int, ev: Evidence, excerpt: str, q: ParsedQuery) -> Citation:
+    """Citation `n` of an evidence passage, with a machine summary line for Chinese readers."""
+    p, hit = ev.paper, ev.hit
+    return Citation(n=n, arxiv_id=p.arxiv_id, paper_id=p.paper_id, title=p.title,
+                    section=hit.section, page=hit.page, excerpt=excerpt, url=p.url,
+                    machine_zh=machine_sentence(p, q) if q.chinese else "")
+
+
+def excerpt(text: str, used: list[Sentence]) -> str:
+    """The verbatim span of the passage covering the used sentences plus one on each side."""
+    spans = sentence_spans(text)
+    first, last = min(s.start for s in used), max(s.end for s in used)
+    idx = [i for i, (a, b) in enumerate(spans) if a < last and b > first]
+    lo, hi = max(0, idx[0] - 1), min(len(spans) - 1, idx[-1] + 1)
+    return text[spans[lo][0]:spans[hi][1]]
+
+
+class Citations:
+    """Citation numbers by first use; one citation per evidence passage."""
+
+    def __init__(self, evidence: list[Evidence], q: ParsedQuery) -> None:
+        self.evidence, self.q = evidence, q
+        self.numbers: dict[int, int] = {}
+        self.used: dict[int, list[Sentence]] = {}
+
+    def cite(self, s: Sentence) -> int:
+        """The citation number of the sentence's passage (a new one on first use)."""
+        self.used.setdefault(s.ev, []).append(s)
+        return self.numbers.setdefault(s.ev, len(self.numbers) + 1)
+
+    def build(self) -> list[Citation]:
+        """The citations, in number order, each excerpt covering the sentences used."""
+        order = sorted(self.numbers.items(), key=lambda kv: kv[1])
+        return [citation(n, self.evidence[ev], excerpt(self.evidence[ev].text, self.used[ev]),
+                          self.q) for ev, n in order]

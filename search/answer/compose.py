@@ -1,0 +1,114 @@
+"""Writing the built-in overview from picked sentences: the answer first, or lines of work.
+
+A specific question gets the sentence that holds the answer first, attributed to its
+paper and cited, then a few sentences of context. A broad question gets a short
+synthesis: the cited papers grouped into lines of work (`grouping`), each group opened
+by a generated sentence that names the approach and its papers, followed by a quoted
+sentence of its lead paper. Quoted sentences lose boilerplate openings ("In this paper,
+we propose …" → "TECA proposes …"); the citation excerpts stay verbatim. Framing
+sentences are in Chinese for a Chinese question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.models import Paper
+from search.answer.grouping import Group
+
+_OPENING = re.compile(r"^(?:in|within) this (?:paper|work|study|letter|article|report)\s*,?\s*", re.I)
+_WE_VERB = re.compile(r"^(?:to (?:this end|address (?:this|these|the) [\w\s]{1,40}?),\s*)?we\s+"
+                      r"(propose|present|introduce|develop|design|build|describe|demonstrate|show"
+                      r"|investigate|study|explore|address|tackle|use|leverage|adopt|employ)\b\s*",
+                      re.I)
+_OUR = re.compile(r"^(?:our|the proposed) (?:method|approach|framework|model|system|pipeline)\b", re.I)
+_THIRD = {"propose": "proposes", "present": "presents", "introduce": "introduces",
+          "develop": "develops", "design": "designs", "build": "builds", "describe": "describes",
+          "demonstrate": "demonstrates", "show": "shows", "investigate": "investigates",
+          "study": "studies", "explore": "explores", "address": "addresses", "tackle": "tackles",
+          "use": "uses", "leverage": "leverages", "adopt": "adopts", "employ": "employs"}
+OPENERS_EN = ("One line of work builds on {term} ({names})", "Another uses {term} ({names})",
+              "A third line relies on {term} ({names})")
+OPENERS_ZH = ("一类工作基于{term}（{names}）", "另一类采用{term}（{names}）", "第三类依赖{term}（{names}）")
+OTHER_EN, OTHER_ZH = "Other work takes different routes ({names})", "其他工作另辟蹊径（{names}）"
+CLOSEST_EN, CLOSEST_ZH = "The closest match is {names}", "最相关的是{names}"
+
+
+def short_name(paper: Paper) -> str:
+    """How a sentence refers to a paper: its method name, else a shortened title."""
+    head, colon, _ = paper.title.partition(":")
+    if colon and len(head.split()) <= 4:
+        return head.strip()
+    words = paper.title.split()
+    return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+
+
+def trim_opening(sentence: str, name: str) -> str:
+    """The sentence without a boilerplate opening, attributed to `name` where it said "we"."""
+    text = _OPENING.sub("", sentence.strip())
+    if m := _WE_VERB.match(text):
+        return f"{name} {_THIRD[m.group(1).lower()]} {text[m.end():]}"
+    if m := _OUR.match(text):
+        return f"{name}{text[m.end():]}"
+    return f"{name}: {text[:1].upper()}{text[1:]}"
+
+
+def _end(sentence: str, marks: str, chinese: bool) -> str:
+    body = sentence.rstrip().rstrip(".;!?。；！？").rstrip()
+    return f"{body} {marks}{'。' if chinese else '.'}"
+
+
+def marks(numbers: list[int]) -> str:
+    """``[1][3]`` for citation numbers, in order, without repeats."""
+    return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+
+def specific_text(lines: list[tuple[str, Paper, int]], chinese: bool) -> str:
+    """The answer sentence first, then context: each line is (sentence, its paper, its n)."""
+    out: list[str] = []
+    previous = ""
+    for i, (sentence, paper, n) in enumerate(lines):
+        name = short_name(paper)
+        if i == 0:
+            lead = f"据《{name}》：{sentence}" if chinese else f"According to {name}: {sentence}"
+            out.append(_end(lead, marks([n]), chinese))
+        else:
+            quoted = sentence if name == previous else trim_opening(sentence, name)
+            out.append(_end(quoted, marks([n]), chinese))
+        previous = name
+    return " ".join(out)
+
+
+def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
+               papers: dict[str, Paper], numbers: dict[str, int], chinese: bool) -> str:
+    """Paragraphs, one per line of work: a generated opener, then quoted sentences.
+
+    Args:
+        groups: lines of work, in the order to present them.
+        quotes: paper id → the (sentence, citation n) to quote for it (may be empty).
+        papers: paper id → paper.
+        numbers: paper id → citation number of its evidence.
+        chinese: write the framing in Chinese.
+    """
+    openers, other = (OPENERS_ZH, OTHER_ZH) if chinese else (OPENERS_EN, OTHER_EN)
+    paragraphs: list[str] = []
+    named = 0
+    for group in groups:
+        names = "、".join if chinese else ", ".join
+        listed = names(short_name(papers[p]) for p in group.papers)
+        if group.terms:
+            template = openers[min(named, len(openers) - 1)]
+        elif not paragraphs:  # the best-ranked paper shares no line of work with the others
+            template = CLOSEST_ZH if chinese else CLOSEST_EN
+        else:
+            template = other
+        named += bool(group.term)
+        term = "、".join(group.terms) if chinese else group.term
+        opener = template.format(term=term, names=listed)
+        parts = [_end(opener, marks([numbers[p] for p in group.papers]), chinese)]
+        for pid in group.papers:
+            for sentence, n in quotes.get(pid, []):
+                parts.append(_end(trim_opening(sentence, short_name(papers[pid])), marks([n]),
+                                  chinese))
+        paragraphs.append(" ".join(parts))
+    return "\n\n".join(paragraphs)

@@ -1,0 +1,86 @@
+"""Evidence for a question: passages from across the corpus and from the papers it names.
+
+Evidence is passage-level: the passage search (the one the API offers) ranks chunks of
+every paper, and each passage's score is lifted by how well its paper ranks in paper
+search. When the question names a paper (an arXiv id, or a method name such as "TECA"),
+or one paper clearly leads the paper ranking, that paper's whole body — appendices
+included — is searched as well and its passages are preferred: the fact asked is often
+in an implementation-details paragraph that a corpus-wide ranking would not surface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.models import Paper
+from search.answer.question import Intent, section_fit, supplies
+from search.models import Hit, PassageHit
+from search.retrieval.engine import Searcher
+from search.retrieval.query import ParsedQuery
+
+CORPUS_PASSAGES = 30  # passages taken from the corpus-wide passage search
+FOCUS_PASSAGES = 40  # passages taken from each focus paper's body
+NAMED_PASSAGES = 120  # ... and from a paper the question names (its whole body, as a rule)
+PAPER_PRIOR = 0.3  # share of a passage's score that comes from its paper's rank
+FOCUS_BONUS = 0.25  # added to passages of a named paper
+KIND_BONUS = 0.2  # added to a passage holding the kind of fact asked (a number, a GPU, ...)
+SECTION_BONUS = 0.15  # added to a passage in a section where such facts live (implementation)
+LEAD_MARGIN = 0.3  # paper-score lead over the runner-up that makes one paper "the" paper
+TOP_BODIES = 2  # for a specific question, the top papers whose whole body is searched
+BROAD_PAPERS = 8  # for a broad question, the top papers each searched for its best passages
+BROAD_PASSAGES = 3
+
+
+@dataclass
+class Evidence:
+    """One passage used as evidence, with its paper and its combined score."""
+
+    hit: PassageHit
+    paper: Paper
+    score: float
+    focus: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.hit.text
+
+
+def focus_papers(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent) -> list[str]:
+    """Papers whose whole body is searched: named ones (id or method name), then for a
+    specific question the top-ranked papers, else a paper that clearly leads."""
+    named = ([q.arxiv_id] if q.arxiv_id else []) + [p for _, p in searcher.named_papers(q.raw)][:2]
+    if want.specific:
+        named += [h.paper_id for h in hits[:TOP_BODIES]]
+    elif len(hits) >= 2 and hits[0].score - hits[1].score >= LEAD_MARGIN:
+        named.append(hits[0].paper_id)
+    return list(dict.fromkeys(named))
+
+
+def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent) -> list[Evidence]:
+    """Passages for the question, best first, each scored with its paper's rank."""
+    prior = {h.paper_id: h.score for h in hits}
+    named = {p for _, p in searcher.named_papers(q.raw)} | ({q.arxiv_id} if q.arxiv_id else set())
+    found: dict[str, Evidence] = {}
+
+    def add(passage: PassageHit, in_focus: bool) -> None:
+        score = ((1 - PAPER_PRIOR) * passage.score + PAPER_PRIOR * prior.get(passage.paper_id, 0.0)
+                 + FOCUS_BONUS * (passage.paper_id in named)
+                 + KIND_BONUS * supplies(passage.text, want.kinds)
+                 + SECTION_BONUS * section_fit(passage.section, want.kinds))
+        known = found.get(passage.chunk_id)
+        if known is None or score > known.score:
+            found[passage.chunk_id] = Evidence(passage, searcher.paper(passage.paper_id), score,
+                                               in_focus or bool(known and known.focus))
+
+    if not q.arxiv_id:  # an id alone has no words to rank passages by
+        for passage in searcher.passages(q, k=CORPUS_PASSAGES).passages:
+            add(passage, False)
+    for pid in focus_papers(searcher, q, hits, want):
+        k = NAMED_PASSAGES if pid in named else FOCUS_PASSAGES
+        for passage in searcher.passages(q, k=k, papers=[pid]).passages:
+            add(passage, pid in named)
+    if not want.specific and not named:  # lines of work: every top paper's best passages
+        for hit in hits[:BROAD_PAPERS]:
+            for passage in searcher.passages(q, k=BROAD_PASSAGES, papers=[hit.paper_id]).passages:
+                add(passage, False)
+    return sorted(found.values(), key=lambda e: (-e.score, e.hit.chunk_id))

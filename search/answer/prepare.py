@@ -1,0 +1,42 @@
+"""Steps 1 and 2 of answering: evidence for a question, and its sentences scored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from search.answer.evidence import Evidence, gather
+from search.answer.question import Intent, intent
+from search.answer.sentences import Keywords, Sentence, candidates, embed, score
+from search.models import Hit
+from search.retrieval.engine import Searcher
+from search.retrieval.query import ParsedQuery
+
+LEAD_PAPERS = 4  # paper search's first papers, each guaranteed a candidate sentence
+
+
+@dataclass
+class Found:
+    """What the index offers for a question: its intent, evidence and scored sentences."""
+
+    intent: Intent
+    hits: list[Hit]
+    evidence: list[Evidence]
+    keywords: Keywords
+    sentences: list[Sentence]
+    notices: list[str]
+
+
+def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
+    """Evidence and scored candidate sentences for a parsed question (steps 1 and 2)."""
+    # One generation for the whole answer: later calls within a second reuse this snapshot.
+    searcher.refresh(min_interval=0)
+    resp = searcher.search(q, k=k)
+    want = intent(q.raw)
+    evidence = gather(searcher, q, resp.hits, want)
+    names = [name for name, _ in searcher.named_papers(q.raw)]
+    keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, names)))
+    sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:LEAD_PAPERS]])
+    if sents:
+        vecs = embed(searcher.embedder, [s.text for s in sents])
+        score(sents, vecs, searcher.vector(q), keywords, want, evidence)
+    return Found(want, resp.hits, evidence, keywords, sents, list(resp.notices))

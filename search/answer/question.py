@@ -1,0 +1,158 @@
+"""What a question asks for, and how well a sentence supplies it.
+
+A specific question asks for a fact — how many, which value, how long, on which GPU,
+which dataset, how a module works — and its answer is a sentence holding numbers and
+units, dataset or hardware names, or a method description. A broad question asks for
+the lines of work on a topic. The cues below cover English and Chinese phrasings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Literal
+
+from indexer.textproc import fold, tokenize
+
+Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method"]
+
+_ASKS: dict[Kind, re.Pattern[str]] = {
+    "duration": re.compile(r"how long|how much time|how many (?:hours|days|minutes|epochs|iterations"
+                           r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间",
+                           re.I),
+    "hardware": re.compile(r"\bgpus?\b|hardware|graphics card|which (?:device|machine)|显卡|硬件"
+                           r"|哪(?:种|块|个)卡", re.I),
+    "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|数量|个数",
+                         re.I),
+    "value": re.compile(r"\b(?:learning rate|weights? (?:of|on|for|does|do)|resolution|threshold"
+                        r"|batch size|values?|lambda|coefficients?|ratio|iterations|steps|rate"
+                        r"|set to)\b|\bweight(?:ed|ing)?s?\b.*\bloss|λ|学习率|权重|分辨率|阈值|系数|设置"
+                        r"|设成|设为|取值|比例|迭代", re.I),
+    "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
+                         r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
+                         r"|指标|分数|精度|准确率|误差|帧率", re.I),
+    "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"
+                       r"|optimizer|detector|estimator|library|tool|renderer|architecture|method"
+                       r"|algorithm|baseline|prior|loss|representation)s?\b|哪个模型|哪种网络|什么模型", re.I),
+    "dataset": re.compile(r"datasets?|corpus|corpora|\bdata\b|benchmark|trained on|train on|evaluated? on|test(?:ed)? on"
+                          r"|数据集|训练数据|评测|测试集|基准", re.I),
+    "method": re.compile(r"how does|how do (?:they|the authors)|what does|what is the (?:role|purpose)"
+                         r"|role of|purpose of|module|component|architecture|what kind of"
+                         r"|作用|模块|结构|组件|原理|怎么做|如何实现", re.I),
+}
+_BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
+                    r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
+                    r"|works|papers|researchers)|overview|survey|state of the art|有哪些|哪些方法"
+                    r"|主要方法|研究进展|综述|现有方法", re.I)
+
+# A number that is a quantity, not a citation, a year or a figure/table/section reference.
+_DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. )(?<!Eq\. )"
+                     r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d\]]|[A-JL-Za-jl-z])")
+_SETTING = re.compile(r"=|\u00d7|×|λ|\b\d+(?:\.\d+)?\s*(?:%|k\b|m\b|e-?\d)|\d+(?:\.\d+)?e-\d", re.I)
+_DURATION = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twelve|several|a few)"
+                       r"\s*(?:-\s*)?(?:hours?|hrs?|h\b|days?|minutes?|mins?|seconds?|secs?|weeks?"
+                       r"|epochs?|iterations?)", re.I)
+_METRIC = re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|dB)|\b(?:PSNR|SSIM|LPIPS|FID|KID|FVD|IS|mIoU|IoU|mAP|AP|AUC"
+                     r"|BLEU|F1|FPS|[Aa]ccuracy)\b[^.]{0,40}?\d")
+_NAMED = re.compile(r"\b[A-Z][a-z]*[A-Z][A-Za-z0-9-]*\b|\b[A-Z]{2,}[A-Za-z0-9-]*\b|\[\d+(?:,\s*\d+)*\]")
+_HARDWARE = re.compile(r"\b(?:A100|V100|H100|A6000|A40|A10|P100|T4|TITAN|RTX|GTX|\d{4}\s*Ti|[234]0[789]0"
+                       r"|TPU|GPUs?|NVIDIA|Tesla)\b", re.I)
+_DATA_WORDS = re.compile(r"datasets?|benchmarks?|\bdata\b|collected|captured|trained (?:on|with)"
+                         r"|evaluate[ds]? on|training set|test set", re.I)
+_METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|decoder|we (?:use|employ"
+                     r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
+                     r" input|outputs?|predicts?", re.I)
+# A kind is supplied in the share of its patterns that the sentence matches.
+_FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
+    "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),
+    "duration": (_DURATION,), "hardware": (_HARDWARE,), "dataset": (_DATA_WORDS, _NAMED),
+    "name": (_NAMED,), "method": (_METHOD,),
+}
+
+
+# The words a wh-question asks about: "how many [synthetic objects]", "which [datasets]".
+_FOCUS = re.compile(r"\b(?:how many|how much|which|what|whose)((?:\s+[\w-]+){1,4})", re.I)
+_STOP_FOCUS = re.compile(r"\s(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would"
+                         r"|should|in|on|of|for|to|with|from|by|at|per|and|when|during)\b.*", re.I)
+_NOT_FOCUS = frozenset("kind type sort its their this that these those".split())
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the question asks for: the kinds of fact, whether it is broad, and its focus
+    words (folded keyword tokens of the phrase after how-many/which/what)."""
+
+    kinds: tuple[Kind, ...]
+    broad: bool
+    focus: frozenset[str] = frozenset()
+
+    @property
+    def specific(self) -> bool:
+        return bool(self.kinds) and not self.broad
+
+
+def intent(question: str) -> Intent:
+    """The kinds of fact a question asks for, whether it asks for lines of work, its focus."""
+    kinds = tuple(k for k, pattern in _ASKS.items() if pattern.search(question))
+    focus = {t for m in _FOCUS.finditer(question) for t in tokenize(_STOP_FOCUS.sub("", m.group(1)))
+             if t not in _NOT_FOCUS}
+    return Intent(kinds, bool(_BROAD.search(question)), frozenset(focus))
+
+
+def focus_share(sentence: str | AbstractSet[str], focus: AbstractSet[str]) -> float:
+    """Share of the question's focus words that the sentence (or its tokens) contains (0..1)."""
+    if not focus:
+        return 0.0
+    tokens = set(tokenize(sentence)) if isinstance(sentence, str) else sentence
+    return len(focus & tokens) / len(focus)
+
+
+# Sections where implementation details live, and sections that only motivate or survey.
+_DETAIL_SECTION = re.compile(r"implement|experiment|training|train|setup|set-up|setting|detail|dataset"
+                             r"|data\b|appendix|evaluation|ablation|hyper|architecture|network|result"
+                             r"|^[A-H](?:\.\d+)*\s", re.I)
+_OVERVIEW_SECTION = re.compile(r"abstract|introduction|related|conclusion|limitation|summary", re.I)
+
+
+def section_fit(section: str, kinds: tuple[Kind, ...]) -> float:
+    """How likely a section holds the fact asked: 1 for implementation details and
+    experiments, 0 for abstracts, introductions and related work, 0.5 otherwise."""
+    if not kinds or kinds == ("method",):
+        return 0.5
+    if _DETAIL_SECTION.search(section):
+        return 1.0
+    return 0.0 if _OVERVIEW_SECTION.search(section) else 0.5
+
+
+def counts_near(sentence: str, words: AbstractSet[str], span: int = 4) -> bool:
+    """True when a number stands within `span` words of one of `words` ("25K synthetic objects",
+    "K = 16 Fourier coefficients"): what a how-many or which-value question is after."""
+    tokens = sentence.split()
+    near = [i for i, t in enumerate(tokens) if fold(t.strip(".,;:()").lower()) in words]
+    return any(_DIGITS.search(tokens[j]) for i in near
+               for j in range(max(0, i - span), min(len(tokens), i + span + 1)))
+
+
+def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = frozenset()) -> float:
+    """Share of the asked kinds that the sentence shows signs of answering (0..1).
+
+    For numbers and values, a number next to one of the question's `words` counts double.
+    """
+    if not kinds:
+        return 0.0
+    if words and {"number", "value"} & set(kinds) and counts_near(sentence, words):
+        return 1.0
+    shares = [sum(bool(p.search(sentence)) for p in _FEATURE[k]) / len(_FEATURE[k]) for k in kinds]
+    return sum(shares) / len(shares)
+
+
+_DOES = re.compile(r"\b(?:we|this (?:paper|work)|our (?:method|approach|framework|model|system))\s+"
+                   r"(?:first\s+|then\s+|further\s+)?(?:propose|present|introduce|develop|design|use|employ"
+                   r"|leverage|adopt|build|learn|model|represent|combine|exploit|formulate|reconstruct"
+                   r"|generate|train|achieve|enable|apply|incorporate|extend)", re.I)
+
+
+def describes_method(sentence: str) -> bool:
+    """True when the sentence says what the paper does ("we propose …"), not why."""
+    return bool(_DOES.search(sentence))

@@ -1,0 +1,129 @@
+"""Candidate sentences of the evidence, scored for the fact the question asks.
+
+A sentence's score mixes its cosine with the question, the IDF-weighted share of the
+question's keywords it contains, whether it holds the kind of fact asked (numbers and
+units, hardware, dataset names, method descriptions: `question.supplies`) and the
+score of the passage it comes from. Sentences are embedded in small batches of similar
+length, at most `MAX_CANDIDATES` per answer, which bounds latency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.model_spec import Embedder
+from indexer.sentences import sentence_spans
+from indexer.textproc import has_cjk, tokenize
+from search.answer.evidence import Evidence
+from search.answer.extract import usable_sentence
+from search.answer.question import Intent, describes_method, focus_share, supplies
+from search.retrieval.query import ParsedQuery
+
+MAX_CANDIDATES = 24
+MAX_PASSAGES = 60  # best evidence passages whose sentences are considered
+EMBED_BATCH = 8
+QUESTION_WORDS = frozenset("how what why when where who whom whose which do does did done there "
+                           "any some way ways get make made give exist exists kind kinds type "
+                           "types good best better".split())
+# Weights of the sentence score: cosine, keywords, kind of fact, focus words, passage, and
+# being in a paper the question names.
+W_COS, W_KEY, W_KIND, W_FOCUS, W_PASSAGE, W_NAMED = 0.3, 0.25, 0.2, 0.2, 0.2, 0.15
+
+
+@dataclass
+class Sentence:
+    """A quotable sentence of one evidence passage (offsets into the passage text)."""
+
+    ev: int
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+    cosine: float = 0.0
+    relevance: float = 0.0  # cosine + 0.3 × keyword coverage: how on-topic, on an absolute scale
+
+
+class Keywords:
+    """The question's English keywords, weighted by IDF in the served index."""
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        self.weights = weights
+        self.total = sum(weights.values())
+
+    @staticmethod
+    def tokens_of(q: ParsedQuery, names: Sequence[str] = ()) -> list[str]:
+        """Informative English tokens of the question and of its translations, without the
+        method names it mentions (every sentence of a named paper is about that method)."""
+        skip = {t for name in names for t in tokenize(name)}
+        return list(dict.fromkeys(t for t in tokenize(q.dense_text)
+                                  if not has_cjk(t) and t not in QUESTION_WORDS and t not in skip))
+
+    def coverage(self, text: str | AbstractSet[str]) -> float:
+        """IDF-weighted share of the keywords present in `text` (or its token set) (0..1)."""
+        if not self.total:
+            return 0.0
+        present = set(tokenize(text)) if isinstance(text, str) else text
+        return sum(w for t, w in self.weights.items() if t in present) / self.total
+
+
+def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
+               leading: Sequence[str] = ()) -> list[Sentence]:
+    """The `MAX_CANDIDATES` most promising usable sentences of the evidence (by keywords, the
+    kind of fact asked and their passage's score), duplicates dropped, in evidence order.
+
+    The best sentence of each `leading` paper (paper search's first) is always included,
+    so the papers ranked first can be quoted even when others' sentences look better.
+    """
+    found: list[tuple[float, Sentence]] = []
+    seen: set[str] = set()
+    top = max((e.score for e in evidence), default=1.0) or 1.0
+    for i, ev in enumerate(evidence[:MAX_PASSAGES]):
+        for start, end in sentence_spans(ev.text):
+            text = ev.text[start:end]
+            key = " ".join(text.lower().split())
+            if key in seen or not usable_sentence(text):
+                continue
+            seen.add(key)
+            near = intent.focus or keywords.weights.keys()
+            tokens = set(tokenize(text))
+            promise = (keywords.coverage(tokens) + 0.5 * supplies(text, intent.kinds, near)
+                       + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
+                       + 0.3 * (not intent.kinds and describes_method(text)))
+            found.append((promise, Sentence(i, start, end, text)))
+    ranked = sorted(range(len(found)), key=lambda j: -found[j][0])
+    lead: dict[str, int] = {}
+    for j in ranked:
+        pid = evidence[found[j][1].ev].paper.paper_id
+        if pid in leading and pid not in lead:
+            lead[pid] = j
+    keep = list(dict.fromkeys([*lead.values(), *ranked]))[:MAX_CANDIDATES]
+    return [found[j][1] for j in sorted(keep)]
+
+
+def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Sentence vectors, encoded in small batches of similar length."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i in range(0, len(order), EMBED_BATCH):
+        part = order[i:i + EMBED_BATCH]
+        out[part] = embedder.embed([texts[j] for j in part])
+    return out
+
+
+def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keywords: Keywords,
+          intent: Intent, evidence: list[Evidence]) -> None:
+    """Set each sentence's `cosine` and `score` (see the module docstring)."""
+    top = max(e.score for e in evidence) or 1.0
+    cosines = vecs @ qvec
+    for s, cos in zip(sentences, cosines, strict=True):
+        s.cosine = float(cos)
+        near = intent.focus or keywords.weights.keys()
+        s.relevance = s.cosine + 0.3 * keywords.coverage(s.text)
+        s.score = (W_COS * s.cosine + W_KEY * keywords.coverage(s.text)
+                   + W_KIND * supplies(s.text, intent.kinds, near)
+                   + W_FOCUS * focus_share(s.text, intent.focus)
+                   + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)

@@ -1,0 +1,142 @@
+"""Passage-level retrieval: chunks ranked by a mix of dense and keyword scores, several per paper.
+
+Paper search (engine.py) collapses chunks to papers; answers need the chunks themselves,
+so here both retrievers' chunk scores are min-max normalised within their candidate lists
+and mixed (the same convex fusion as papers, one level down). Only English chunks are
+passages: the digests' Chinese summaries are machine-written and never cited as evidence.
+
+Papers are also found by name: a question that says "TECA" or "AGG" means one paper, and
+`NameIndex` maps such method names (acronyms and CamelCase words of titles and abstracts,
+or the part of a title before its colon) to the few papers that use them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.models import Paper
+from search.retrieval.query import ParsedQuery
+from search.retrieval.snapshot import Snapshot
+
+# A method name belongs to at most this many papers; more means it is a shared term (NeRF).
+MAX_NAME_PAPERS = 2
+_NAME = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\b")
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+@dataclass(frozen=True)
+class ScoredRow:
+    """A chunk row with its fused score and the two scores it came from (0 when absent)."""
+
+    row: int
+    score: float
+    cosine: float
+    bm25: float
+
+
+def _normalise(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    hi, lo = max(scores.values()), min(scores.values())
+    if hi <= lo:
+        return {r: 1.0 if hi > 0 else 0.0 for r in scores}
+    return {r: (s - lo) / (hi - lo) for r, s in scores.items()}
+
+
+def rank_rows(snap: Snapshot, q: ParsedQuery, qvec: np.ndarray, n: int,
+              allowed: np.ndarray | None = None, dense_weight: float = 1.0) -> list[ScoredRow]:
+    """English chunk rows best matching the query, fused from dense and BM25 top-`n` lists.
+
+    Args:
+        snap: the generation to search.
+        q: the parsed query (its expansions reach both sides for Chinese queries).
+        qvec: the query's vector.
+        n: candidates taken from each retriever.
+        allowed: a boolean mask over chunk rows to search within (None: all).
+        dense_weight: the dense side's weight relative to the keyword side's 1.
+    """
+    english = snap.lang_of_row == "en"
+    mask = english if allowed is None else english & allowed
+    if not mask.any():
+        return []
+    dense_rows, cosines = snap.dense(qvec, n, mask)
+    sparse_rows, bm25 = snap.sparse(q.sparse_tokens, n, mask)
+    cos = dict(zip(dense_rows, cosines, strict=True))
+    kw = dict(zip(sparse_rows, bm25, strict=True))
+    d_norm, s_norm = _normalise(cos), _normalise(kw)
+    total = dense_weight + 1.0
+    out = [ScoredRow(r, (dense_weight * d_norm.get(r, 0.0) + s_norm.get(r, 0.0)) / total,
+                     cos.get(r, 0.0), kw.get(r, 0.0))
+           for r in set(cos) | set(kw)]
+    out.sort(key=lambda s: (-s.score, s.row))
+    return out
+
+
+def rows_of_papers(snap: Snapshot, papers: list[int]) -> np.ndarray:
+    """A chunk-row mask selecting every chunk of the given papers."""
+    return np.isin(snap.paper_of_row, np.asarray(papers, dtype=np.int32))
+
+
+def _looks_like_name(word: str) -> bool:
+    """An acronym or CamelCase word (DELTA, TRAvatar, BigBird, 3DGS), not a capitalised word."""
+    return len(word) >= 3 and bool(re.search(r"[A-Z]{2}|[a-z][A-Z]|\d[A-Za-z]|[A-Za-z]\d", word))
+
+
+def _names_of(paper: Paper) -> set[str]:
+    """Method-name candidates of one paper: its title's head and its acronym-like words."""
+    names: set[str] = set()
+    head, colon, _ = paper.title.partition(":")
+    if colon and 1 <= len(head.split()) <= 3:
+        names.add(head.strip())
+    for text in (paper.title, paper.abstract[:600]):
+        names.update(w for w in _NAME.findall(text) if _looks_like_name(w))
+    return names
+
+
+def _rare(name: str, usage: Counter[str]) -> bool:
+    """A name few papers write (an ALL-CAPS title's words are ordinary words in other papers)."""
+    limit = MAX_NAME_PAPERS + 1
+    return usage[name] <= limit and (not name.isupper() or usage[name.lower()] <= limit
+                                     and usage[name.capitalize()] <= limit)
+
+
+class NameIndex:
+    """Method name → the few papers that bear it.
+
+    A one-word name that many papers' titles and abstracts write the same way anyway
+    ("Avatar", "IMUs") is a term of the field, not a name, and is left out. A question
+    must write a name as the paper does, except that an all-capitals acronym (TECA) also
+    matches in any case.
+    """
+
+    def __init__(self, papers: list[Paper]) -> None:
+        found: dict[str, set[int]] = defaultdict(set)
+        usage: Counter[str] = Counter()
+        for i, paper in enumerate(papers):
+            for name in _names_of(paper):
+                found[name].add(i)
+            usage.update(set(_NAME.findall(f"{paper.title} {paper.abstract}")))
+        texts = [f"{p.title} {p.abstract}".casefold() for p in papers]
+        self._papers: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for name, ps in found.items():
+            if len(ps) > MAX_NAME_PAPERS:
+                continue
+            # A several-word title head ("Gaussian Splatting: A Survey") is often a field's term.
+            if " " in name and sum(name.casefold() in t for t in texts) > MAX_NAME_PAPERS + 1:
+                continue
+            if " " in name or _rare(name, usage):
+                self._papers[name.casefold()].extend((name, p) for p in sorted(ps))
+
+    def named_in(self, text: str) -> list[tuple[str, int]]:
+        """(name, paper) for each method name the text mentions, longest names first."""
+        words = _NAME.findall(_POSSESSIVE.sub("", text))
+        spans = words + [" ".join(words[i:i + n]) for n in (2, 3) for i in range(len(words))]
+        hits = [(name, p) for span in sorted(set(spans), key=lambda s: (-len(s), s))
+                for name, p in self._papers.get(span.casefold(), [])
+                if span == name or name.isupper()]
+        return list(dict.fromkeys(hits))
+

@@ -1,0 +1,115 @@
+"""Answer building blocks on synthetic text (fast tier): intents, fact cues, names, groups,
+boilerplate trimming, excerpts and the overview's shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.models import Paper
+from search.answer.compose import broad_text, short_name, specific_text, trim_opening
+from search.answer.grouping import Group, group_papers, terms_of
+from search.answer.machine import machine_sentence
+from search.answer.question import counts_near, describes_method, intent, section_fit, supplies
+from search.retrieval.passages import NameIndex
+from search.retrieval.query import parse_query
+
+
+def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
+    return Paper.model_validate({"paper_id": pid, "title": title, "abstract": abstract,
+                                 "source": "jsonl", **extra})
+
+
+@pytest.mark.parametrize(("question", "kinds", "broad"), [
+    ("How long does DELTA's optimization take, and on which GPU?", {"duration", "hardware"}, False),
+    ("How many points per ray does TECA sample?", {"number"}, False),
+    ("What learning rate does AGG use?", {"value"}, False),
+    ("What PSNR does it reach on People-Snapshot?", {"metric"}, False),
+    ("Which datasets were used to train the network?", {"dataset"}, False),
+    ("Which off-the-shelf grasp planner proposes grasps?", {"name"}, False),
+    ("TECA 训练要多久？用的什么显卡？", {"duration", "hardware"}, False),
+    ("What are the main approaches to audio-driven talking head generation?", set(), True),
+    ("有哪些方法可以压缩 3DGS？", set(), True),
+    ("How is 3D Gaussian Splatting extended to dynamic scenes?", set(), False),
+])
+def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
+    got = intent(question)
+    assert set(got.kinds) == kinds and got.broad is broad
+
+
+def test_focus_is_the_phrase_after_the_question_word() -> None:
+    assert intent("How many synthetic objects are in the training set?").focus == {"synthetic",
+                                                                                    "object"}
+    assert intent("Which off-the-shelf grasp planner proposes grasps?").focus >= {"grasp",
+                                                                                  "planner"}
+
+
+def test_fact_cues_in_sentences() -> None:
+    assert supplies("It trains for about two days on a single NVIDIA V100.", ("duration", "hardware")) == 1
+    assert supplies("See Fig. 3 and [12] from 2019 for 3D results.", ("number",)) == 0
+    assert supplies("It reaches 30.59 dB PSNR on male-3-casual.", ("metric",)) == 1
+    assert counts_near("In total, our training set contains 25K synthetic objects.", {"object"})
+    assert not counts_near("Objects are shown in Figure 3 of the paper we wrote in 2019.", {"object"})
+    assert describes_method("We propose a hybrid representation of meshes and NeRF.")
+    assert not describes_method("Avatars are important for telepresence.")
+
+
+def test_sections_where_details_live() -> None:
+    assert section_fit("4.1 Implementation Details", ("number",)) == 1
+    assert section_fit("Abstract", ("number",)) == 0
+    assert section_fit("3 Method", ("number",)) == 0.5
+    assert section_fit("Abstract", ()) == 0.5  # no fact asked: no preference
+
+
+def test_method_names_find_their_papers() -> None:
+    papers = [paper("a", "TECA: Text-Guided Generation of Avatars"),
+              paper("b", "Learning Avatars", "We propose TRAvatar, a relightable avatar."),
+              paper("c", "Another Avatar Paper: A Survey", "Avatars and more avatars."),
+              paper("d", "Avatar Study", "Avatar study."), paper("e", "Avatar things", "Avatar.")]
+    names = NameIndex(papers)
+    assert names.named_in("How long does TECA train?") == [("TECA", 0)]
+    assert names.named_in("teca, on which GPU?") == [("TECA", 0)]  # acronyms in any case
+    assert names.named_in("What does TRAvatar's light stage capture?") == [("TRAvatar", 1)]
+    assert names.named_in("how are avatars made? travatar") == []  # CamelCase names exactly
+
+
+def test_boilerplate_openings_become_attributions() -> None:
+    assert trim_opening("In this paper, we propose a new avatar.", "TECA") == "TECA proposes a new avatar."
+    assert trim_opening("Our method renders in real time.", "AGG") == "AGG renders in real time."
+    assert trim_opening("Hair is hard to model.", "DELTA") == "DELTA: Hair is hard to model."
+    assert short_name(paper("x", "TECA: Text-Guided Generation")) == "TECA"
+    assert short_name(paper("x", "A Very Long Title About Many Different Things Here")).endswith("…")
+
+
+def test_papers_group_by_shared_method_terms() -> None:
+    docs = {"a": "Neural radiance fields (NeRF) for talking heads with audio.",
+            "b": "Talking heads with NeRF conditioned on audio features.",
+            "c": "Talking heads from a diffusion model with landmark guidance.",
+            "d": "A latent diffusion model generates talking heads from landmark maps.",
+            "e": "Talking heads by warping with optical flow."}
+    groups = group_papers(docs, {"talk", "head"}, lambda key: 1.0)
+    named = {tuple(g.papers) for g in groups if g.terms}
+    assert ("a", "b") in named and ("c", "d") in named
+    assert groups[-1] == Group([], ["e"])  # the rest: other routes
+    assert groups[0].terms == ["radiance fields (NeRF)"]  # the acronym joins its long form
+    assert {"nerf", "talk head"} <= set(terms_of(docs["b"]))
+
+
+def test_specific_answers_lead_with_the_answer_and_broad_ones_open_each_line() -> None:
+    teca, agg = paper("1", "TECA: Avatars"), paper("2", "AGG: Gaussians")
+    text = specific_text([("We sample 96 points per ray.", teca, 1),
+                          ("In this work, we use 8 GPUs.", agg, 2)], chinese=False)
+    assert text == "According to TECA: We sample 96 points per ray [1]. AGG uses 8 GPUs [2]."
+    assert specific_text([("We sample 96 points.", teca, 1)], chinese=True) == \
+        "据《TECA》：We sample 96 points [1]。"
+    groups = [Group(["NeRF", "audio features"], ["1"]), Group([], ["2"])]
+    broad = broad_text(groups, {"1": [("We propose a NeRF avatar.", 1)]},
+                       {"1": teca, "2": agg}, {"1": 1, "2": 2}, chinese=False)
+    assert broad == ("One line of work builds on NeRF and audio features (TECA) [1]. "
+                     "TECA proposes a NeRF avatar [1].\n\nOther work takes different routes (AGG) [2].")
+
+
+def test_the_machine_summary_line_matches_the_question() -> None:
+    p = paper("x", "T", summary_zh="本文提出一种头像方法。训练在单张 A100 上需要三小时。")
+    q = parse_query("训练需要多久？")
+    assert machine_sentence(p, q) == "训练在单张 A100 上需要三小时。"
+    assert machine_sentence(paper("y", "T"), q) == ""
