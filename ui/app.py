@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from search.config import Settings
-from ui.components import PAGE_STYLE, SETTINGS_KEY, app_settings
+from ui.components import PAGE_STYLE, SETTINGS_KEY, app_settings, code_span
 from ui.nav import ICON, PAGES
 from ui.state import keep_page_state, page_params
 
@@ -29,5 +29,6 @@ navigation = st.navigation(pages, position="hidden")
 with st.sidebar:
     for spec, page in zip(PAGES, pages, strict=True):
         st.page_link(page, label=spec.title, icon=spec.icon, query_params=page_params(spec.url_path))
-    st.caption(f"Avatar Scholar · research on avatars and digital humans · API {app_settings().service.ui_api_url()}")
+    st.caption("Avatar Scholar · research on avatars and digital humans · API "
+               + code_span(app_settings().service.ui_api_url()))
 navigation.run()

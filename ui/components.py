@@ -28,7 +28,7 @@ __all__ = ["escape_md", "plural"]  # re-exported: the pages import them from her
 SETTINGS_KEY = "settings"
 # Page links (result titles, similar papers) wrap instead of ending in "…".
 PAGE_STYLE = "<style>[data-testid='stPageLink'] span { white-space: normal; }</style>"
-_SCROLL_TOP = ("<script>/* {} */ for (const el of [document.scrollingElement, "
+SCROLL_TOP = ("<script>/* {} */ for (const el of [document.scrollingElement, "
                "document.querySelector('[data-testid=\"stMain\"]'), "
                "document.querySelector('[data-testid=\"stAppViewContainer\"]')]) "
                "{{ if (el) el.scrollTo(0, 0); }}</script>")
@@ -161,7 +161,7 @@ def scroll_to_top(token: str) -> None:
     """Scroll the page to the top once per new `token` (Streamlit keeps the scroll position
     when a page reruns with new content, so a newly opened paper would start mid-page)."""
     digest = hashlib.sha1(token.encode("utf-8")).hexdigest()[:12]
-    st.html(_SCROLL_TOP.format(digest), unsafe_allow_javascript=True)
+    st.html(SCROLL_TOP.format(digest), unsafe_allow_javascript=True)
 
 
 def render_hit(i: int, hit: Hit, terms: Iterable[str] = ()) -> None:

@@ -9,6 +9,7 @@ Markdown or HTML of its own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 # ASCII punctuation that means something to CommonMark, GFM or Streamlit's Markdown.
@@ -41,17 +42,24 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def query_terms(*queries: str | None) -> list[str]:
     """Words worth highlighting from the query (and its English expansion), longest first.
 
-    Latin words of two or more letters or digits that are not stopwords, and runs of two
-    or more Chinese characters between function words.
+    Latin words of two or more letters or digits that are not stopwords (singular), and
+    runs of two or more Chinese characters between function words, with their bigrams.
     """
     terms: dict[str, None] = {}
     for query in queries:
         for word in _WORD.findall(query or ""):
             if len(word) >= 2 and word.lower() not in _STOPWORDS:
-                terms[word.lower()] = None
+                terms[_singular(word.lower())] = None
         for run in _CJK.findall(query or ""):
-            terms.update(dict.fromkeys(p for p in _ZH_GLUE.split(run) if len(p) >= 2))
+            for part in (p for p in _ZH_GLUE.split(run) if len(p) >= 2):
+                # the whole run, and its two-character words for text that splits it
+                terms.update(dict.fromkeys([part, *(part[i:i + 2] for i in range(len(part) - 1))]))
     return sorted(terms, key=len, reverse=True)
+
+
+def _singular(word: str) -> str:
+    """"avatars" → "avatar", so that a term marks both forms (it matches as a word start)."""
+    return word[:-1] if len(word) > 3 and word.isalpha() and word[-1] == "s" and word[-2] != "s" else word
 
 
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -88,7 +96,7 @@ _SYMBOLS = {
     "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "theta": "θ", "phi": "φ", "tau": "τ",
     "omega": "ω", "Delta": "Δ", "Sigma": "Σ", "Omega": "Ω", "ldots": "…", "dots": "…",
     "cdots": "…", "%": "%", "&": "&", "#": "#", "_": "_", "$": "$", "{": "{", "}": "}",
-    "textasciitilde": "~", "LaTeX": "LaTeX", "TeX": "TeX",
+    "textasciitilde": "~", "LaTeX": "LaTeX", "TeX": "TeX", "prime": "′",
 }
 _SPACING = {"!", ",", ";", ":", " ", "quad", "qquad", "left", "right", "displaystyle", "mathrm"}
 _DROP_ARGS = {"footnote", "freefootnote", "thanks", "label", "cite", "ref", "eqref", "vspace",
@@ -96,6 +104,10 @@ _DROP_ARGS = {"footnote", "freefootnote", "thanks", "label", "cite", "ref", "eqr
 _SUPERSCRIPTS = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
 _SUBSCRIPTS = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_ACCENT = re.compile(r"\\([\"'`^~=.]|[vcHuk](?=[{ ]))\s?(?:\{\s*([A-Za-z]|\\[ij])\s*\}|([A-Za-z]))")
+_COMBINING = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
+              "=": "\u0304", ".": "\u0307", "v": "\u030c", "c": "\u0327", "H": "\u030b",
+              "u": "\u0306", "k": "\u0328"}
 
 
 def _braced(text: str, start: int) -> tuple[str, int]:
@@ -123,7 +135,7 @@ def _script(text: str, i: int, mark: str) -> tuple[str, int]:
         arg, end = text[i:i + 1], i + 1
     plain = latex_to_text(f"${arg}$").strip()
     table = _SUPERSCRIPTS if mark == "^" else _SUBSCRIPTS
-    if plain == "°" or (plain and all(ord(c) in table for c in plain)):
+    if plain in ("°", "′") or (plain and all(ord(c) in table for c in plain)):
         return plain.translate(table), end
     return (f"{mark}{plain}" if len(plain) <= 1 else f"{mark}({plain})"), end
 
@@ -137,8 +149,9 @@ def latex_to_text(text: str) -> str:
     commands lose only their backslash. Text without a command or a ``$…$`` pair is
     returned as it is.
     """
-    if not re.search(r"\\[A-Za-z%&#$_{}]|\$[^$]+\$", text):
+    if not re.search(r"\\[A-Za-z%&#$_{}\"'`^~=.]|\$[^$]+\$", text):
         return text
+    text = _ACCENT.sub(_accented, text)
     out: list[str] = []
     math = False
     i = 0
@@ -157,6 +170,12 @@ def latex_to_text(text: str) -> str:
             out.append(c)
             i += 1
     return re.sub(r"[ \t]{2,}", " ", "".join(out))
+
+
+def _accented(m: re.Match[str]) -> str:
+    """``\\"i`` or ``\\'{e}`` as the accented letter."""
+    letter = (m.group(2) or m.group(3) or "").replace("\\i", "i").replace("\\j", "j")
+    return unicodedata.normalize("NFC", letter + _COMBINING[m.group(1)])
 
 
 def _command(text: str, i: int, out: list[str]) -> int:

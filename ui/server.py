@@ -39,5 +39,6 @@ async def serve_shell(request: Request) -> HTMLResponse:
     return HTMLResponse(_SHELL_HTML, headers={"Cache-Control": "no-cache"})
 
 
-app = st.App("app.py", routes=[Route(f"/{page.url_path}", serve_shell, methods=["GET", "HEAD"])
-                               for page in PAGES])
+app = st.App(Path(__file__).parent / "app.py",
+             routes=[Route(f"/{page.url_path}", serve_shell, methods=["GET", "HEAD"])
+                     for page in PAGES])

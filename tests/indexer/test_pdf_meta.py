@@ -8,7 +8,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pymupdf
 import pytest
 
 from indexer.sources import pdf_meta
@@ -16,6 +15,7 @@ from indexer.sources.pdf import read_pdf
 from search.export.bibtex import to_bibtex
 from tests.indexer.test_pdf import TEXT_ROWS, doc
 from tests.shared import REPO
+from tests.synthetic import write_paper_pdf
 
 LIBRARY = REPO / "index_data" / "library" / "avatar-papers-2024.jsonl.gz"
 
@@ -98,27 +98,8 @@ def test_bibtex_of_a_pdf_names_its_authors() -> None:
     assert "year = {2015}" in bib
 
 
-def _make_pdf(path: Path, metadata: dict[str, str] | None, author_line: str = "") -> Path:
-    """A one-page paper: a big title, an author line, an abstract and a footnote."""
-    with pymupdf.open() as pdf:
-        page = pdf.new_page()
-        page.insert_text((72, 90), "Gaussian Head Avatars from Phone Videos", fontsize=20)
-        if author_line:
-            page.insert_text((72, 120), author_line, fontsize=12)
-        page.insert_text((72, 160), "Abstract", fontsize=12, fontname="hebo")
-        body = ("We reconstruct a drivable head avatar from a short phone video. The avatar "
-                "renders in real time and keeps identity under new expressions.")
-        page.insert_textbox(pymupdf.Rect(72, 170, 520, 260), body, fontsize=10)
-        page.insert_text((72, 700), "*Equal contribution. Corresponding author: a@b.org",
-                         fontsize=7)
-        if metadata:
-            pdf.set_metadata(metadata)
-        pdf.save(path)
-    return path
-
-
 def test_metadata_of_a_generated_pdf_is_used(tmp_path: Path) -> None:
-    path = _make_pdf(tmp_path / "paper.pdf", {
+    path = write_paper_pdf(tmp_path / "paper.pdf", {
         "title": "Gaussian Head Avatars from Phone Videos",
         "author": "Ada Lovelace; Alan M. Turing", "creationDate": "D:20240315120000Z"})
     paper = read_pdf(path).paper
@@ -130,7 +111,7 @@ def test_metadata_of_a_generated_pdf_is_used(tmp_path: Path) -> None:
 
 
 def test_without_metadata_the_author_line_is_read(tmp_path: Path) -> None:
-    path = _make_pdf(tmp_path / "2403.01234v2.pdf", None,
+    path = write_paper_pdf(tmp_path / "2403.01234v2.pdf", None,
                      author_line="Ada Lovelace1, Alan Turing2*, and Grace Hopper1")
     paper = read_pdf(path).paper
     assert paper.authors == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
