@@ -103,14 +103,25 @@ def read_path(root: Path, progress: bool = True) -> tuple[list[Document], list[S
     return docs, skipped
 
 
+def arxiv_reachable(specs: list[SourceSpec], settings: IndexerSettings, out: Collected) -> bool:
+    """Whether arXiv answers; checked once per job. Offline, the one notice names every
+    skipped query (the first run has fifteen: one line, not one per query)."""
+    from indexer.sources.arxiv import network_available
+
+    queries = [s.value for s in specs if s.kind == "arxiv"]
+    if not queries or network_available(settings.arxiv_url):
+        return True
+    skipped = f"'arxiv:{queries[0]}'" if len(queries) == 1 else \
+        f"{len(queries)} arXiv queries ({', '.join(queries[:3])}{', …' if len(queries) > 3 else ''})"
+    out.notices.append(f"arXiv unreachable ({settings.arxiv_url}): skipped {skipped}")
+    return False
+
+
 def read_arxiv(spec: SourceSpec, settings: IndexerSettings, out: Collected,
                incremental: bool) -> None:
-    """Fetch an arXiv query into `out`; offline or failing, one notice and nothing else."""
-    from indexer.sources.arxiv import ArxivQuery, fetch_arxiv, make_client, network_available
+    """Fetch an arXiv query into `out`; failing, one notice and nothing else."""
+    from indexer.sources.arxiv import ArxivQuery, fetch_arxiv, make_client
 
-    if not network_available(settings.arxiv_url):
-        out.notices.append(f"arXiv unreachable ({settings.arxiv_url}): skipped 'arxiv:{spec.value}'")
-        return
     query = ArxivQuery(spec.value, since=spec.since, max_results=spec.max_results or 200,
                        topic=spec.value)
     watermark = spec.watermark if incremental else None
@@ -133,11 +144,13 @@ def collect(specs: list[SourceSpec], settings: IndexerSettings, *, incremental: 
     from indexer.sources.jsonl import read_jsonl
 
     out = Collected()
+    online = arxiv_reachable(specs, settings, out)
     for spec in specs:
         if on_source:
             on_source(spec)
         if spec.kind == "arxiv":
-            read_arxiv(spec, settings, out, incremental)
+            if online:
+                read_arxiv(spec, settings, out, incremental)
             continue
         path = Path(spec.value)
         if spec.kind == "library":

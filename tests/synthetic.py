@@ -46,3 +46,25 @@ def write_synthetic(path: Path, records: list[dict[str, Any]] | None = None) -> 
     rows = synthetic_records() if records is None else records
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     return path
+
+
+def write_paper_pdf(path: Path, metadata: dict[str, str] | None, author_line: str = "") -> Path:
+    """A one-page paper PDF: a big title, an optional author line, an abstract, a footnote,
+    and the document metadata given."""
+    import pymupdf  # only the tests that write PDFs need it
+
+    with pymupdf.open() as pdf:
+        page = pdf.new_page()
+        page.insert_text((72, 90), "Gaussian Head Avatars from Phone Videos", fontsize=20)
+        if author_line:
+            page.insert_text((72, 120), author_line, fontsize=12)
+        page.insert_text((72, 160), "Abstract", fontsize=12, fontname="hebo")
+        body = ("We reconstruct a drivable head avatar from a short phone video. The avatar "
+                "renders in real time and keeps identity under new expressions.")
+        page.insert_textbox(pymupdf.Rect(72, 170, 520, 260), body, fontsize=10)
+        page.insert_text((72, 700), "*Equal contribution. Corresponding author: a@b.org",
+                         fontsize=7)
+        if metadata:
+            pdf.set_metadata(metadata)
+        pdf.save(path)
+    return path

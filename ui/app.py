@@ -1,4 +1,4 @@
-"""Avatar Scholar UI: `avatar-scholar ui` runs ``streamlit run`` on this file.
+"""Avatar Scholar UI: the Streamlit script (`avatar-scholar ui` serves it through ui/server.py).
 
 This script is the UI's edge: it loads the settings once per session (the API URL from
 $AVATAR_SCHOLAR_API_URL, the data directory from $AVATAR_SCHOLAR_DATA) and the pages take
@@ -11,21 +11,24 @@ from __future__ import annotations
 import streamlit as st
 
 from search.config import Settings
-from ui.components import SETTINGS_KEY, app_settings
+from ui.components import PAGE_STYLE, SETTINGS_KEY, app_settings, code_span
+from ui.nav import ICON, PAGES
+from ui.state import keep_page_state, page_params
 
-st.set_page_config(page_title="Avatar Scholar", page_icon=":material/face:", layout="wide")
+st.set_page_config(page_title="Avatar Scholar", page_icon=str(ICON), layout="wide")
 if SETTINGS_KEY not in st.session_state:
     st.session_state[SETTINGS_KEY] = Settings.load()
 
-PAGES = [
-    st.Page("views/ask.py", title="Ask", icon=":material/forum:", default=True),
-    st.Page("views/search.py", title="Search", icon=":material/search:"),
-    st.Page("views/paper.py", title="Paper", icon=":material/description:"),
-    st.Page("views/library.py", title="Library", icon=":material/library_books:"),
-    st.Page("views/digest.py", title="Digest", icon=":material/newspaper:"),
-]
+keep_page_state()
+st.html(PAGE_STYLE)
 
-navigation = st.navigation(PAGES)
+pages = [st.Page(p.script, title=p.title, icon=p.icon, default=i == 0) for i, p in enumerate(PAGES)]
+navigation = st.navigation(pages, position="hidden")
+# The sidebar's own links carry each page's last parameters: back on Search by the
+# sidebar, the query and its results are there and the address bar says so.
 with st.sidebar:
-    st.caption(f"Avatar Scholar · research on avatars and digital humans · API {app_settings().service.ui_api_url()}")
+    for spec, page in zip(PAGES, pages, strict=True):
+        st.page_link(page, label=spec.title, icon=spec.icon, query_params=page_params(spec.url_path))
+    st.caption("Avatar Scholar · research on avatars and digital humans · API "
+               + code_span(app_settings().service.ui_api_url()))
 navigation.run()

@@ -8,6 +8,7 @@ show the user as is.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -49,6 +50,16 @@ class NotFoundError(ApiError):
     """The requested paper (or route) does not exist (HTTP 404)."""
 
 
+class InvalidInputError(ApiError):
+    """The API refused the input (HTTP 422); the message says what to change."""
+
+
+# How the pages name the request fields the API validates.
+FIELD_NAMES = {"q": "search text", "question": "question", "since": "“From” date",
+               "until": "“To” date", "topic": "topic", "author": "author name",
+               "k": "number of papers", "limit": "number of papers", "offset": "offset"}
+
+
 def unavailable_message(base_url: str) -> str:
     """The one sentence shown whenever the API cannot be reached."""
     return f"API not reachable at {base_url} — start it with `avatar-scholar serve`"
@@ -74,7 +85,13 @@ class ApiClient:
             raise UnavailableError(detail or "no index yet")
         if resp.status_code == 404:
             raise NotFoundError(detail or f"not found: {path}")
-        raise ApiError(f"API error {resp.status_code} on {path}: {detail or resp.reason_phrase}")
+        if resp.status_code in (400, 422):
+            sent = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
+            raise InvalidInputError(invalid_input_message(resp, sent))
+        if resp.status_code >= 500:
+            raise ApiError(f"The API failed on this request ({detail or resp.reason_phrase}); "
+                           "its log has the details.")
+        raise ApiError(f"The API refused the request: {detail or resp.reason_phrase}")
 
     def _get(self, path: str, schema: type[Model] | TypeAdapter[Any], **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v not in (None, "")}
@@ -161,6 +178,43 @@ def _parse(resp: httpx.Response, path: str, schema: type[Model] | TypeAdapter[An
 def _quote(paper_id: str) -> str:
     # Paper ids may contain '/' (old-style arXiv ids) or other characters; keep them one segment.
     return quote(paper_id, safe="")
+
+
+def invalid_input_message(resp: httpx.Response, sent: dict[str, Any]) -> str:
+    """A 400/422 answer as sentences a reader can act on, one per refused field.
+
+    The API's errors name the field (``loc``) and the rule (``type``); the limits come
+    from its message, the length of what was typed from `sent`.
+    """
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {}
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:  # a domain error: "since: expected a date as YYYY-MM-DD, got '2024-13'"
+        field, sep, rest = _detail(resp).partition(": ")
+        if sep and field in FIELD_NAMES:
+            return f"The {FIELD_NAMES[field]} is not valid: {rest}."
+        return f"The API refused the request: {_detail(resp) or resp.reason_phrase}."
+    return " ".join(_sentence(e, sent) for e in errors if isinstance(e, dict))
+
+
+def _sentence(error: dict[str, Any], sent: dict[str, Any]) -> str:
+    """One validation error as a sentence."""
+    field = str(error.get("loc", ""))
+    name = FIELD_NAMES.get(field, field or "request")
+    kind, msg = str(error.get("type", "")), str(error.get("msg", ""))
+    limit = next(iter(re.findall(r"\d[\d,]*", msg)), "")
+    value = sent.get(field)
+    if kind == "string_too_long" and limit:
+        typed = f" is {len(str(value)):,} characters long;" if value is not None else " is too long;"
+        return f"Your {name}{typed} the limit is {int(limit.replace(',', '')):,}. Shorten it and try again."
+    if kind in ("string_too_short", "missing"):
+        return f"The {name} is empty. Type something first."
+    if kind in ("less_than_equal", "greater_than_equal") and limit:
+        bound = "at most" if kind == "less_than_equal" else "at least"
+        return f"The {name} must be {bound} {limit}."
+    return f"The {name} is not valid ({msg or kind})."
 
 
 def _detail(resp: httpx.Response) -> str:

@@ -2,11 +2,14 @@
 
 Streamlit renders ``st.markdown`` (and widget labels) as Markdown with its own extras
 (``$math$``, ``:color[...]``), so titles, authors and excerpts are escaped before they
-are shown; raw HTML is never enabled. ``st.code`` shows text literally and needs none.
+are shown (`ui.markup`); raw HTML from data is never enabled. ``st.code`` shows text
+literally and needs none. The two bits of HTML the app writes itself are constants:
+the style that lets long titles wrap and the script that scrolls a new paper to the top.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -17,15 +20,18 @@ from indexer.models import arxiv_abs_url, arxiv_pdf_url
 from search.config import Settings
 from search.models import Answer, Citation, Health, Hit, PaperDetail, PaperSummary, PassageHit
 from ui.client import ApiClient, ApiError, ApiUnavailableError, UnavailableError
+from ui.markup import escape_md, highlight, latex_to_text, plural
+from ui.nav import PAPER_PAGE
 
-PAPER_PAGE = "views/paper.py"
+__all__ = ["escape_md", "plural"]  # re-exported: the pages import them from here
+
 SETTINGS_KEY = "settings"
-
-# ASCII punctuation that means something to CommonMark, GFM or Streamlit's Markdown.
-_MD_SPECIALS = "\\`*_{}[]()#+-.!|~$:="
-_ESCAPES = str.maketrans(
-    {**{c: "\\" + c for c in _MD_SPECIALS}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
-)
+# Page links (result titles, similar papers) wrap instead of ending in "…".
+PAGE_STYLE = "<style>[data-testid='stPageLink'] span { white-space: normal; }</style>"
+SCROLL_TOP = ("<script>/* {} */ for (const el of [document.scrollingElement, "
+               "document.querySelector('[data-testid=\"stMain\"]'), "
+               "document.querySelector('[data-testid=\"stAppViewContainer\"]')]) "
+               "{{ if (el) el.scrollTo(0, 0); }}</script>")
 _MARKER = re.compile(r"\[(\d+(?:\s*[,，]\s*\d+)*)\]")
 
 HOW_TO_ADD = (
@@ -35,11 +41,6 @@ HOW_TO_ADD = (
     "- `avatar-scholar run` — builds the bundled default library\n\n"
     "or upload PDFs on the **Library** page."
 )
-
-
-def escape_md(text: object) -> str:
-    """Text that Markdown shows literally: specials backslash-escaped, ``< > &`` as entities."""
-    return str(text).translate(_ESCAPES)
 
 
 def code_span(text: object) -> str:
@@ -68,6 +69,13 @@ def app_settings() -> Settings:
 def get_client() -> ApiClient:
     """The API client for the configured API URL (one per URL per process)."""
     return client_for(app_settings().service.ui_api_url())
+
+
+def warn_if_cut(text: str | None, limit: int, what: str) -> None:
+    """Say so when a link carried a longer `what` than the input takes (it was cut)."""
+    if text and len(text) > limit:
+        st.warning(f"The {what} in the link has {len(text):,} characters; the limit is "
+                   f"{limit:,}, so only the first {limit:,} are used.")
 
 
 def show_error(exc: ApiError) -> None:
@@ -149,10 +157,18 @@ def arxiv_links(arxiv_id: str | None, url: str = "") -> str:
     return md_link("source", url) if safe_url(url) else ""
 
 
-def render_hit(i: int, hit: Hit) -> None:
-    """One search result: title (→ Paper page), authors, date, topics, score, excerpt."""
+def scroll_to_top(token: str) -> None:
+    """Scroll the page to the top once per new `token` (Streamlit keeps the scroll position
+    when a page reruns with new content, so a newly opened paper would start mid-page)."""
+    digest = hashlib.sha1(token.encode("utf-8")).hexdigest()[:12]
+    st.html(SCROLL_TOP.format(digest), unsafe_allow_javascript=True)
+
+
+def render_hit(i: int, hit: Hit, terms: Iterable[str] = ()) -> None:
+    """One search result: title (→ Paper page), authors, date, topics, score, and the
+    excerpt with the query's `terms` highlighted."""
     with st.container(border=True):
-        paper_link(hit.paper_id, f"{i}. {hit.title}", bold=True)
+        paper_link(hit.paper_id, f"{i}. {latex_to_text(hit.title)}", bold=True)
         when = hit.published or hit.first_seen
         meta = [authors_line(hit.authors)]
         if when:
@@ -161,17 +177,18 @@ def render_hit(i: int, hit: Hit) -> None:
             meta.append(escape_md(", ".join(hit.topics)))
         meta.append(f"score {hit.score:.3f}")
         st.caption(" · ".join(meta))
-        st.markdown(quote_block(hit.excerpt, 600))
+        st.markdown("> " + highlight(one_line(latex_to_text(hit.excerpt), 600), terms))
         links = arxiv_links(hit.arxiv_id, hit.url)
         st.caption(f"{where(hit.section, hit.page)}" + (f" · {links}" if links else ""))
 
 
-def render_passage(i: int, hit: PassageHit) -> None:
-    """One passage: its paper (→ Paper page), section and page, score, and its text."""
+def render_passage(i: int, hit: PassageHit, terms: Iterable[str] = ()) -> None:
+    """One passage: its paper (→ Paper page), section and page, score, and its text with
+    the query's `terms` highlighted."""
     with st.container(border=True):
-        paper_link(hit.paper_id, f"{i}. {hit.title}", bold=True)
+        paper_link(hit.paper_id, f"{i}. {latex_to_text(hit.title)}", bold=True)
         st.caption(f"{where(hit.section, hit.page)} · score {hit.score:.3f}")
-        st.markdown(quote_block(hit.text, 900))
+        st.markdown("> " + highlight(one_line(latex_to_text(hit.text), 900), terms))
         links = arxiv_links(hit.arxiv_id, hit.url)
         if links:
             st.caption(links)
@@ -211,7 +228,7 @@ def render_answer(answer: Answer) -> None:
         st.info(escape_md(notice))
     st.markdown("#### Overview")
     st.markdown(link_markers(answer.overview, (c.n for c in answer.citations)))
-    sources = f"{len(answer.citations)} cited excerpt{'s' if len(answer.citations) != 1 else ''}"
+    sources = plural(len(answer.citations), "cited excerpt")
     st.caption(f"Written by {escape_md(answer.generator or 'the answerer')} from {sources} · "
                f"{answer.took_ms / 1000:.1f} s. Numbers in brackets jump to the excerpt.")
     if answer.citations:
@@ -240,7 +257,7 @@ def render_machine_generated(paper: PaperSummary) -> None:
 
 def render_paper(paper: PaperDetail) -> None:
     """Metadata, links, abstract and the labelled machine-generated summary of a paper."""
-    st.title(escape_md(one_line(paper.title)), anchor=False)
+    st.title(escape_md(one_line(latex_to_text(paper.title))), anchor=False)
     st.markdown(authors_line(paper.authors, most=12))
     facts = []
     if paper.arxiv_id:
@@ -259,5 +276,6 @@ def render_paper(paper: PaperDetail) -> None:
     if paper.comment:
         st.caption(escape_md(one_line(paper.comment)))
     st.markdown("#### Abstract")
-    st.markdown(escape_md(one_line(paper.abstract)) if paper.abstract else "_No abstract stored._")
+    abstract = one_line(latex_to_text(paper.abstract))
+    st.markdown(escape_md(abstract) if abstract else "_No abstract stored._")
     render_machine_generated(paper)

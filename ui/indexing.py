@@ -8,6 +8,7 @@ generation on its next request.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from indexer.build import BuildReport, Progress, build
 from indexer.collect import parse_source
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder
+from indexer.errors import ParseError
+from ui.client import ApiClient, ApiError
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # Streamlit's own upload limit (server.maxUploadSize)
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -28,6 +31,55 @@ class Saved:
 
     paths: list[Path] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A saved PDF as the index will know it."""
+
+    path: Path
+    paper_id: str
+    title: str
+
+
+def identify(paths: list[Path]) -> list[Upload]:
+    """Each PDF's paper id and title, read as the build reads them (unreadable ones are
+    left out: the build reports why)."""
+    from indexer.sources.pdf import read_pdf  # PyMuPDF loads only when PDFs are uploaded
+
+    found = []
+    for path in paths:
+        try:
+            paper = read_pdf(path).paper
+        except ParseError:
+            continue
+        found.append(Upload(path, paper.paper_id, paper.title))
+    return found
+
+
+def in_library(client: ApiClient, paper_id: str) -> bool:
+    """Whether the API serves a paper with this id (False when it cannot say)."""
+    try:
+        client.paper(paper_id)
+    except ApiError:
+        return False
+    return True
+
+
+def wait_for_generation(client: ApiClient, generation: str | None, timeout: float = 20.0) -> bool:
+    """Ask the API until it serves `generation` (it switches on its next request after a
+    build), so counts shown right after an upload include it. False on timeout."""
+    deadline = time.monotonic() + timeout
+    while generation:
+        try:
+            if client.health().generation == generation:
+                return True
+        except ApiError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
+    return False
 
 
 def inbox_dir(data_dir: Path) -> Path:

@@ -290,5 +290,5 @@ def network_available(url: str, timeout: float = 3.0) -> bool:
         with socket.create_connection((parts.hostname, port), timeout=timeout):
             return True
     except (OSError, ValueError) as exc:
-        logger.info("cannot reach %s: %s", parts.netloc or url, exc)
+        logger.debug("cannot reach %s: %s", parts.netloc or url, exc)  # the caller says it once
         return False

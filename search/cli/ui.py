@@ -1,7 +1,8 @@
 """`avatar-scholar ui`: the Streamlit UI on 127.0.0.1.
 
-The process is replaced by ``python -m streamlit run <ui>/app.py`` (exec), so signals
-sent to it reach Streamlit directly. The UI finds the API through
+The process is replaced by ``python -m streamlit run <ui>/server.py`` (exec), so signals
+sent to it reach Streamlit directly. server.py serves app.py with direct page links
+fixed (see its docstring); Streamlit's other settings are in ui/.streamlit/config.toml. The UI finds the API through
 $AVATAR_SCHOLAR_API_URL and the data directory (for PDF uploads) through
 $AVATAR_SCHOLAR_DATA, both set here from the settings.
 """
@@ -21,11 +22,11 @@ UI_HOST = "127.0.0.1"
 
 
 def app_path() -> Path:
-    """ui/app.py of the installed `ui` package (found without importing the package)."""
+    """ui/server.py of the installed `ui` package (found without importing the package)."""
     spec = importlib.util.find_spec("ui")
     if spec is None or spec.origin is None:
         raise FileNotFoundError("the `ui` package is not installed (pip install -e .)")
-    return Path(spec.origin).parent / "app.py"
+    return Path(spec.origin).parent / "server.py"
 
 
 def api_url_for(settings: Settings, override: str | None = None) -> str:
@@ -38,7 +39,6 @@ def streamlit_command(port: int) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(app_path()),
         "--server.port", str(port), "--server.address", UI_HOST,
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
 
 

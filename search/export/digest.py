@@ -32,6 +32,7 @@ from datetime import date
 
 from indexer.models import Paper
 from search.models import Filters
+from search.retrieval.catalogue import newest_first
 from search.retrieval.filters import matches
 from search.retrieval.snapshot import Snapshot
 
@@ -57,7 +58,7 @@ def _one_line(text: str) -> str:
 
 
 def _paper_date(paper: Paper, since: date | None, until: date | None) -> date:
-    """The paper's first date inside the range (for ordering)."""
+    """The paper's first date inside the range (the digest is dated by the newest of these)."""
     dates = sorted(d for d in (*paper.digest_dates, paper.first_seen, paper.published) if d)
     inside = [d for d in dates if (since is None or d >= since) and (until is None or d <= until)]
     return (inside or dates or [date.min])[0]
@@ -65,10 +66,10 @@ def _paper_date(paper: Paper, since: date | None, until: date | None) -> date:
 
 def select_papers(snapshot: Snapshot, since: date | None, until: date | None = None,
                   topic: str | None = None) -> list[Paper]:
-    """Papers with a digest date, first-seen or published date in range (and the topic)."""
+    """Papers with a digest date, first-seen or published date in range (and the topic),
+    newest first as every paper listing is (`catalogue.newest_first`)."""
     f = Filters(since=since, until=until, topic=topic)
-    chosen = [p for p in snapshot.papers if matches(p, f)]
-    return sorted(chosen, key=lambda p: (_paper_date(p, since, until), p.paper_id))
+    return newest_first(p for p in snapshot.papers if matches(p, f))
 
 
 def render_entry(paper: Paper) -> str:
@@ -104,7 +105,7 @@ def render_digest(papers: Iterable[Paper], title: str, day: date,
     tag_lines = [f"    - {_one_line(t)}" for t in (tags or [title])]
     head = ["---", f"title: {_one_line(title)}", f"date: {day.isoformat()} 00:00:00", "tags:",
             *tag_lines, "categories: Paper", "---", "", BANNER, "",
-            f"# {day.isoformat()} · {len(entries)} papers", ""]
+            f"# {day.isoformat()} · {len(entries)} paper{'' if len(entries) == 1 else 's'}", ""]
     out.text = "\n".join(head + entries)
     return out
 

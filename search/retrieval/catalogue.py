@@ -8,6 +8,7 @@ Chinese summaries are machine-generated, so they only ever appear inside a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -57,11 +58,17 @@ def paper_date(paper: Paper) -> date | None:
     return paper.published or paper.first_seen
 
 
+def newest_first(papers: Iterable[Paper]) -> list[Paper]:
+    """The one order of paper listings (the API's, the digest page's and its download):
+    newest `paper_date` first, undated last, then by title."""
+    return sorted(papers, key=lambda p: (-(paper_date(p) or date.min).toordinal(),
+                                         p.title.casefold(), p.paper_id))
+
+
 def list_papers(snap: Snapshot, filters: Filters, limit: int, offset: int = 0) -> PaperList:
-    """Papers passing `filters`, newest first (undated last), then by title."""
-    found = [p for p in snap.papers if matches(p, filters)] if filters.active() else list(snap.papers)
-    found.sort(key=lambda p: (paper_date(p) or date.min, p.title.casefold()), reverse=True)
-    page = found[offset:offset + limit]
+    """Papers passing `filters`, in `newest_first` order."""
+    found = [p for p in snap.papers if matches(p, filters)] if filters.active() else snap.papers
+    page = newest_first(found)[offset:offset + limit]
     return PaperList(total=len(found), papers=[PaperSummary(**_common(p)) for p in page])
 
 

@@ -1,202 +1,218 @@
 """End to end in headless Chromium: real API + real Streamlit (`avatar-scholar serve` / `ui`).
 
+Every test drains the browser's network log and asserts that no page asked a host other
+than this machine for anything, and that nothing failed (no 404 on a direct page link).
 Screenshots go to tests/artifacts/ (gitignored). Without chromium/chromedriver/selenium
 the tests skip, except in CI (`tests.shared.require`), where that is a failure.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from indexer.embed import Embedder
 from search.config import Settings
-from tests.shared import require
+from tests.synthetic import write_paper_pdf
+from tests.ui.browser import (
+    ANSWER,
+    READY,
+    env_for,
+    make_driver,
+    require_browser,
+    screenshot,
+    settle,
+    start,
+    stop,
+    traffic,
+    wait_css,
+    wait_ok,
+)
 from tests.ui.support import EVIL_TITLE, free_port, serve_api
+from ui.markup import latex_to_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CLI = Path(sys.executable).parent / "avatar-scholar"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-READY = 90.0  # seconds: the API loads the model before it answers
-ANSWER = 60.0
-
-
-def _require_browser() -> None:
-    missing = [name for name, ok in (("chromium", shutil.which("chromium")),
-                                     ("chromedriver", Path(CHROMEDRIVER).is_file()))
-               if not ok]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (pip install -e '.[dev]')")
-    require(not missing, f"browser test needs {', '.join(missing)} (make chromium)")
-
-
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as out:
-        return subprocess.Popen([str(CLI), *args], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each process group, then SIGKILL what is still running after 15 s."""
-    for p in procs:
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=5)
-
-
-def _wait_ok(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{proc.args!r} exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    pytest.fail(f"{url} not ready after {READY:.0f}s:\n{log.read_text()[-2000:]}")
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **extra}
-    if "AVATAR_SCHOLAR_API_URL" not in extra:
-        env.pop("AVATAR_SCHOLAR_API_URL", None)
-    return env
+RESULT = "[data-testid='stMain'] [data-testid='stPageLink'] a"
+QUERY_BOX = "input[aria-label^='Words']"
 
 
 @pytest.fixture(scope="module")
 def stack(small_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real API and UI as subprocesses over the small index; yields the UI URL."""
-    _require_browser()
+    """The real API and UI as subprocesses over a copy of the small index (the upload test
+    writes to it); yields the UI URL."""
+    require_browser()
     logs = tmp_path_factory.mktemp("browser")
+    data = logs / "data"
+    shutil.copytree(small_index.data_dir, data)
     api_port, ui_port = free_port(), free_port()
-    env = _env(AVATAR_SCHOLAR_API_PORT=str(api_port), AVATAR_SCHOLAR_UI_PORT=str(ui_port))
-    data = str(small_index.data_dir)
-    procs = [_start(["--data-dir", data, "serve", "--port", str(api_port)], env, logs / "api.log"),
-             _start(["--data-dir", data, "ui"], env, logs / "ui.log")]
+    env = env_for(AVATAR_SCHOLAR_API_PORT=str(api_port), AVATAR_SCHOLAR_UI_PORT=str(ui_port))
+    procs = [start(["--data-dir", str(data), "serve", "--port", str(api_port)], env, logs / "api.log"),
+             start(["--data-dir", str(data), "ui"], env, logs / "ui.log")]
     try:
-        _wait_ok(f"http://127.0.0.1:{ui_port}/_stcore/health", procs[1], logs / "ui.log")
-        _wait_ok(f"http://127.0.0.1:{api_port}/api/health", procs[0], logs / "api.log")
+        wait_ok(f"http://127.0.0.1:{ui_port}/_stcore/health", procs[1], logs / "ui.log")
+        wait_ok(f"http://127.0.0.1:{api_port}/api/health", procs[0], logs / "api.log")
         yield f"http://127.0.0.1:{ui_port}"
     finally:
-        _stop(procs)
+        stop(procs)
 
 
 @pytest.fixture()
 def driver(tmp_path: Path) -> Iterator[Any]:
-    """Headless Chromium with a fresh profile, quit even when the test fails."""
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or "chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1000"):
-        opts.add_argument(flag)
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    """Headless Chromium with a fresh profile; afterwards, its traffic must have stayed local."""
+    drv = make_driver(tmp_path / "profile")
     try:
         yield drv
+        seen = traffic(drv)
+        assert not seen.external(), f"requests to other hosts: {seen.external()}"
+        assert not seen.failures, f"failed requests: {seen.failures}"
+        assert not seen.console, f"console errors: {seen.console}"
     finally:
         drv.quit()
 
 
-def screenshot(drv: Any, name: str) -> Path:
-    """A full-page PNG in tests/artifacts/ (the window grows to the page's height)."""
-    height = drv.execute_script(
-        "const m = document.querySelector('[data-testid=\"stMainBlockContainer\"]');"
-        "return m ? m.getBoundingClientRect().height + 160 : 1000;")
-    drv.set_window_size(1400, int(min(max(height, 900), 6000)))
-    time.sleep(0.8)  # let the layout settle after the resize
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    drv.save_screenshot(str(path))
-    return path
+def results(drv: Any) -> list[str]:
+    """The result titles (links to paper pages) shown in the page's main area."""
+    return [a.text for a in drv.find_elements("css selector", RESULT) if a.text.strip()]
 
 
-def _wait(drv: Any, seconds: float, css: str) -> Any:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
+def sidebar(drv: Any, title: str) -> Any:
+    """The sidebar's link to the page `title`."""
+    return next(a for a in drv.find_elements("css selector", "[data-testid='stSidebar'] a")
+                if a.text.strip().endswith(title))
 
-    return WebDriverWait(drv, seconds).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+def test_every_page_opened_directly_stays_local(stack: str, driver: Any) -> None:
+    for path, ready in (("/", "textarea"), ("/search?q=gaussian+avatar", RESULT),
+                        ("/paper?paper=2403.01444", "[data-testid='stCode']"),
+                        ("/library", "[data-testid='stVegaLiteChart']"),
+                        ("/digest", "[data-testid='stDownloadButton']")):
+        driver.get(stack + path)
+        wait_css(driver, READY, ready)
+        settle(driver)
+        seen = traffic(driver)
+        assert any(u.startswith(f"{stack}/_stcore/health") for u in seen.requests), path
+        assert not seen.external() and not seen.failures and not seen.console, (path, seen)
+        assert driver.title == "Avatar Scholar"
+        assert not driver.find_elements("css selector", "[data-testid='stAppDeployButton']")
+        screenshot(driver, path.strip("/").split("?")[0] or "ask")
 
 
 def test_ask_in_a_real_browser(stack: str, driver: Any) -> None:
-    from selenium.webdriver.common.by import By
-
     driver.get(stack)
-    box = _wait(driver, READY, "textarea")
+    box = wait_css(driver, READY, "textarea")
     box.send_keys("How do talking head methods keep the lips in sync with audio?")
     screenshot(driver, "ask-question")
-    driver.find_element(By.CSS_SELECTOR, "[data-testid='stFormSubmitButton'] button").click()
-    _wait(driver, ANSWER, "#cite-1")
-    markers = driver.find_elements(By.CSS_SELECTOR, "a[href='#cite-1']")
+    driver.find_element("css selector", "[data-testid='stFormSubmitButton'] button").click()
+    wait_css(driver, ANSWER, "#cite-1")
+    markers = driver.find_elements("css selector", "a[href='#cite-1']")
     assert markers, "the overview has no [1] marker linked to its citation"
-    assert driver.find_elements(By.CSS_SELECTOR, "a[href^='https://arxiv.org/pdf/']")
+    assert driver.find_elements("css selector", "a[href^='https://arxiv.org/pdf/']")
+    assert "question=How+do+talking+head" in driver.current_url
     screenshot(driver, "ask-answer")
-    driver.set_window_size(1400, 900)
     markers[0].click()
     assert driver.execute_script("return location.hash") == "#cite-1"
 
 
-def test_search_and_paper_pages_in_a_real_browser(stack: str, driver: Any) -> None:
+def test_search_then_another_page_then_back(stack: str, driver: Any) -> None:
+    driver.get(f"{stack}/search")
+    wait_css(driver, READY, QUERY_BOX).send_keys("gaussian avatar\n")
+    wait_css(driver, READY, RESULT)
+    settle(driver)
+    shown, url = results(driver), driver.current_url
+    assert len(shown) == 10 and "q=gaussian+avatar" in url
+    sidebar(driver, "Library").click()
+    wait_css(driver, READY, "[data-testid='stVegaLiteChart']")
+    driver.back()
+    settle(driver)
+    assert driver.find_element("css selector", QUERY_BOX).get_attribute("value") == "gaussian avatar"
+    assert results(driver) == shown and driver.current_url == url
+    sidebar(driver, "Digest").click()
+    wait_css(driver, READY, "[data-testid='stDownloadButton']")
+    sidebar(driver, "Search").click()  # by the sidebar, too
+    settle(driver)
+    assert results(driver) == shown and driver.current_url == url
 
+
+def test_similar_paper_is_in_the_address_bar(stack: str, driver: Any) -> None:
     driver.get(f"{stack}/search?q=gaussian+avatar")
-    link = _wait(driver, READY, "[data-testid='stPageLink'] a")
-    screenshot(driver, "search")
+    wait_css(driver, READY, RESULT).click()
+    wait_css(driver, READY, "[data-testid='stCode']")
+    settle(driver)
+    first_url, first_title = driver.current_url, driver.find_element("css selector", "h1").text
+    similar = [a for a in driver.find_elements("css selector", RESULT) if a.text.strip()]
+    assert len(similar) >= 3
+    driver.execute_script("arguments[0].scrollIntoView()", similar[2])
+    similar[2].click()
+    settle(driver)
+    title = driver.find_element("css selector", "h1").text
+    assert title != first_title and driver.current_url != first_url
+    scrolled = driver.execute_script(
+        "const m = document.querySelector('[data-testid=\"stMain\"]');"
+        "return Math.max(window.scrollY, m ? m.scrollTop : 0)")
+    assert scrolled == 0, "a newly opened paper starts at the top"
+    screenshot(driver, "similar-paper")
+    driver.refresh()
+    wait_css(driver, READY, "[data-testid='stCode']")
+    settle(driver)
+    assert driver.find_element("css selector", "h1").text == title
+    driver.back()
+    settle(driver)
+    assert driver.find_element("css selector", "h1").text == first_title
+    assert driver.current_url == first_url
+
+
+def test_upload_a_pdf_with_metadata(stack: str, driver: Any, tmp_path: Path) -> None:
+    pdf = write_paper_pdf(tmp_path / "phone-avatars.pdf", {
+        "title": "Gaussian Head Avatars from Phone Videos",
+        "author": "Ada Lovelace; Alan M. Turing", "creationDate": "D:20240315120000Z"})
+    driver.get(f"{stack}/library")
+    wait_css(driver, READY, "[data-testid='stFileUploader'] input[type='file']").send_keys(str(pdf))
+    settle(driver)
+    button = next(b for b in driver.find_elements("css selector", "[data-testid='stMain'] button")
+                  if b.text.strip() == "Index uploaded PDFs")
+    button.click()
+    wait_css(driver, 240, "[data-testid='stAlertContentSuccess']")
+    settle(driver)
+    screenshot(driver, "upload")
+    link = next(a for a in driver.find_elements("css selector", RESULT)
+                if "Gaussian Head Avatars" in a.text)
     link.click()
-    _wait(driver, READY, "[data-testid='stCode']")
-    assert "paper=" in driver.current_url
-    screenshot(driver, "paper")
-    for page in ("library", "digest"):
-        driver.get(f"{stack}/{page}")
-        _wait(driver, READY, "[data-testid='stVegaLiteChart'], [data-testid='stDownloadButton']")
-        screenshot(driver, page)
+    wait_css(driver, READY, "[data-testid='stCode']")
+    settle(driver)
+    page = driver.find_element("css selector", "[data-testid='stMain']").text
+    assert "Ada Lovelace, Alan M. Turing" in page and "published 2024-03-15" in page
+    assert "author = {Ada Lovelace and Alan M. Turing}" in page
+    screenshot(driver, "uploaded-paper")
 
 
 def test_hostile_title_is_text_in_the_browser(tmp_path: Path, embedder: Embedder, driver: Any,
                                              evil_index: Settings) -> None:
     from selenium.common.exceptions import NoAlertPresentException
-    from selenium.webdriver.common.by import By
 
     with serve_api(evil_index, embedder) as api:
-        env = _env(AVATAR_SCHOLAR_API_URL=api, AVATAR_SCHOLAR_UI_PORT=str(free_port()))
-        proc = _start(["--data-dir", str(evil_index.data_dir), "ui"], env, tmp_path / "ui.log")
+        env = env_for(AVATAR_SCHOLAR_API_URL=api, AVATAR_SCHOLAR_UI_PORT=str(free_port()))
+        proc = start(["--data-dir", str(evil_index.data_dir), "ui"], env, tmp_path / "ui.log")
         try:
             url = f"http://127.0.0.1:{env['AVATAR_SCHOLAR_UI_PORT']}"
-            _wait_ok(f"{url}/_stcore/health", proc, tmp_path / "ui.log")
+            wait_ok(f"{url}/_stcore/health", proc, tmp_path / "ui.log")
             driver.get(f"{url}/paper?paper=2401.99999")
-            title = _wait(driver, READY, "h1")
-            nav = driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebarNav']").text
+            title = wait_css(driver, READY, "h1")
+            nav = driver.find_element("css selector", "[data-testid='stSidebar']").text
             assert all(page in nav for page in ("Ask", "Search", "Paper", "Library", "Digest"))
-            assert "app" not in nav.split(), "pages ran without st.navigation"
-            assert title.text == EVIL_TITLE
-            assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] script, "
-                                                             "[data-testid='stMain'] img[src='x']")
+            assert title.text == latex_to_text(EVIL_TITLE)  # "$x^2$" is math: "x²"
+            scripts = driver.execute_script(
+                "return [...document.querySelectorAll('[data-testid=\"stMain\"] script')]"
+                ".map(s => s.textContent)")
+            assert all("scrollTo(0, 0)" in s and "alert" not in s for s in scripts), scripts
+            assert not driver.find_elements("css selector", "[data-testid='stMain'] img[src='x']")
             with pytest.raises(NoAlertPresentException):
                 driver.switch_to.alert.text  # noqa: B018 - raises when no alert() ran
             screenshot(driver, "hostile-paper")
         finally:
-            _stop([proc])
+            driver.get("about:blank")  # no reconnection attempts once the UI is gone
+            stop([proc])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,45 @@ def test_ui_execs_streamlit_with_api_url_and_data_dir(
         port = s.getsockname()[1]
     assert main(["--data-dir", str(tmp_path), "ui", "--port", str(port)]) == 0
     [(exe, cmd, env)] = calls
-    app = Path(cmd[cmd.index("run") + 1])
+    server = Path(cmd[cmd.index("run") + 1])
     assert exe == cmd[0] and cmd[1:3] == ["-m", "streamlit"]
-    assert app.name == "app.py" and app.is_file() and app.parent.name == "ui"
+    assert server.name == "server.py" and server.is_file() and server.parent.name == "ui"
+    assert (server.parent / "app.py").is_file()
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
-    assert flags == {"--server.port": str(port), "--server.address": "127.0.0.1",
-                     "--server.headless": "true", "--browser.gatherUsageStats": "false"}
+    assert flags == {"--server.port": str(port), "--server.address": "127.0.0.1"}
     assert env["AVATAR_SCHOLAR_API_URL"] == "http://127.0.0.1:8123"
     assert env["AVATAR_SCHOLAR_DATA"] == str(tmp_path.resolve())
+
+
+def test_streamlit_config_next_to_the_server_script() -> None:
+    """Streamlit reads ui/.streamlit/config.toml (next to the main script): no Deploy
+    button, no tracebacks or search-engine links in error boxes, no usage statistics."""
+    config = tomllib.loads((commands_ui.app_path().parent / ".streamlit" / "config.toml")
+                           .read_text(encoding="utf-8"))
+    assert config["client"] == {"toolbarMode": "minimal", "showErrorDetails": "type",
+                                "showErrorLinks": False}
+    assert config["browser"]["gatherUsageStats"] is False and config["server"]["headless"] is True
+
+
+def test_page_urls_get_a_shell_that_connects_to_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ui/server.py: /search etc. get Streamlit's page with the backend base URL set."""
+    import streamlit.config
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    # st.App pins Streamlit's process-wide script path; keep it to this test
+    monkeypatch.setattr(streamlit.config, "_main_script_path", None)
+    from ui import server
+
+    paths = sorted(route.path for route in server.app._user_routes)
+    assert paths == ["/ask", "/digest", "/library", "/paper", "/search"]
+    html = server.page_shell(server.SHELL.read_text(encoding="utf-8"))
+    assert html.count(server.BASE_URL_SCRIPT) == 1
+    assert html.index(server.BASE_URL_SCRIPT) < html.index('<script type="module"')
+    with TestClient(Starlette(routes=server.app._user_routes)) as client:
+        resp = client.get("/search?q=avatar")
+    assert resp.status_code == 200 and server.BASE_URL_SCRIPT in resp.text
+    assert resp.headers["cache-control"] == "no-cache"
 
 
 def test_ui_port_in_use_is_one_line_error(capsys: pytest.CaptureFixture[str],

@@ -10,7 +10,7 @@ import pytest
 from search.models import PaperDetail, PaperSummary
 from ui.client import ApiError, _parse, unavailable_message
 from ui.components import escape_md, link_markers, md_link, safe_url
-from ui.digest import digest_markdown
+from ui.digest import digest_markdown, file_name
 from ui.indexing import safe_name
 
 
@@ -63,15 +63,27 @@ def test_unavailable_message() -> None:
         "API not reachable at http://127.0.0.1:8000 — start it with `avatar-scholar serve`")
 
 
-def test_digest_markdown_escapes_and_groups() -> None:
+def test_digest_markdown_escapes_lists_in_order_and_counts() -> None:
     p = PaperSummary.model_validate(_summary(
-        arxiv_id="2401.00001", title="<i>T</i>", topics=["NeRF"], published="2024-01-02",
-        abstract="x" * 700, machine_generated={"summary_zh": "摘要 **b**", "generator": "G"}))
-    text = digest_markdown([p], date(2024, 1, 1), date(2024, 1, 31), None)
-    assert text.startswith("# Avatar Scholar digest: all topics\n\n1 paper, 2024-01-01 – 2024-01-31.")
-    assert "## NeRF (1)" in text and "### &lt;i&gt;T&lt;/i&gt;" in text
+        arxiv_id="2401.00001", title="<i>T</i> \\textbf{bold}", topics=["NeRF"],
+        published="2024-01-02", abstract="x" * 700,
+        machine_generated={"summary_zh": "摘要 **b**", "generator": "G"}))
+    q = PaperSummary.model_validate(_summary(paper_id="b", title="Second", published="2024-01-01"))
+    text = digest_markdown([p, q], date(2024, 1, 1), date(2024, 1, 31), None)
+    assert text.startswith("# Avatar Scholar digest: all topics\n\n2 papers, 2024-01-01 – 2024-01-31, "
+                           "newest first.")
+    assert text.index("## &lt;i&gt;T&lt;/i&gt; bold") < text.index("## Second")
+    assert "_unknown authors_ · 2024-01-02 · NeRF · [arXiv abstract]" in text
     assert "x" * 599 + "…" in text and "摘要 \\*\\*b\\*\\*" in text
-    assert "*Machine-generated summary" not in digest_markdown([p], None, None, "NeRF", False)
+    one = digest_markdown([q], None, None, "NeRF", False)
+    assert "1 paper, the beginning – today" in one and "*Machine-generated summary" not in one
+
+
+def test_digest_file_name_has_the_topic() -> None:
+    assert file_name(date(2024, 7, 1), date(2024, 7, 31), "3DGS") == "digest-2024-07-01-2024-07-31-3dgs.md"
+    assert file_name(date(2024, 7, 1), date(2024, 7, 31), "元宇宙/虚拟人") == \
+        "digest-2024-07-01-2024-07-31-元宇宙-虚拟人.md"
+    assert file_name(date(2024, 7, 1), date(2024, 7, 31), None) == "digest-2024-07-01-2024-07-31.md"
 
 
 @pytest.mark.parametrize(("name", "safe"), [

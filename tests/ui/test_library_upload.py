@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +40,7 @@ def test_uploaded_pdf_is_indexed_with_progress_and_report(
     pdf = (require_shared() / PDF).read_bytes()
     with serve_api(library, embedder) as url:
         at = app_for(url, "views/library.py", data_dir=library.data_dir)
+        assert {m.label: m.value for m in at.metric}["Papers"] == "1"
         at.file_uploader(key="uploads").set_value([("../My Paper (v2).pdf", pdf, "application/pdf"),
                                                    ("notes.pdf", b"not a pdf", "application/pdf")])
         at.run()
@@ -49,13 +49,20 @@ def test_uploaded_pdf_is_indexed_with_progress_and_report(
         assert any(s.value.startswith("Indexed: 2 papers") for s in at.success)
         assert any("notes\\.pdf: not a PDF file" in w.value for w in at.warning)
         assert at.get("progress")
+        # the counts above the upload already include it (same run, no reload)
+        assert {m.label: m.value for m in at.metric}["Papers"] == "2"
+        assert _papers(url) == 2
+        added = [link.proto.query_string for link in at.main.get("page_link")]
+        assert added == ["paper=1810.02054"]
+        assert not any("already in the library" in i.value for i in at.info)
         assert (library.data_dir / "inbox" / "My Paper _v2_.pdf").is_file()
         report = store.read_job_reports(library.data_dir, 1)[0]
         assert report.kind == "upload" and report.added == 1 and report.papers == 2
-        deadline = time.monotonic() + 10  # the API switches generation on its next request
-        while _papers(url) != 2 and time.monotonic() < deadline:
-            time.sleep(0.3)
-        assert _papers(url) == 2
+
+        at.button(key="index").click().run(timeout=UPLOAD_TIMEOUT)  # the same file again
+        assert [i.value for i in at.info] == ["My Paper \\_v2\\_\\.pdf is already in the library:"]
+        assert [link.proto.query_string for link in at.main.get("page_link")] == ["paper=1810.02054"]
+        assert {m.label: m.value for m in at.metric}["Papers"] == "2"
 
 
 def test_upload_while_another_job_runs_says_so(

@@ -1,8 +1,10 @@
 """Digest: papers of a date range and topic, to read here or download as a digest file.
 
-The download is `search.export.digest`'s ChatPaperFree-style Markdown (which
-``avatar-scholar index`` reads back) when this process sees the API's index generation
-in the data directory; otherwise it is the escaped reading view shown on the page.
+The range and topic are in the URL (``?from=…&to=…&topic=…``). The download is
+`search.export.digest`'s ChatPaperFree-style Markdown (which ``avatar-scholar index``
+reads back) when this process sees the API's index generation in the data directory;
+otherwise it is the escaped reading view shown on the page. Both list the papers in the
+page's order, newest first.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from ui.components import (
     app_settings,
     client_for,
     get_client,
+    plural,
     require_index,
     show_error,
     topic_names,
 )
-from ui.digest import digest_markdown
+from ui.digest import digest_markdown, file_name
+from ui.state import from_url, to_url
 
+PAGE = "digest"
 DEFAULT_DAYS = 30
 EARLIEST = date(1990, 1, 1)  # before arXiv; the widget default is only ten years back
 
@@ -61,8 +66,13 @@ def download_file(generation: str, since: date, until: date, topic: str | None,
     if snap is None:
         return fallback, "the reading view as Markdown"
     export = export_digest(snap, since, until, topic)
-    skipped = f"; {len(export.skipped)} papers without arXiv id left out" if export.skipped else ""
+    skipped = (f"; {plural(len(export.skipped), 'paper')} without an arXiv id left out"
+               if export.skipped else "")
     return export.text, f"ChatPaperFree digest format, readable by `avatar-scholar index`{skipped}"
+
+
+def _no(text: str) -> str:
+    raise ValueError(f"not a topic: {text}")
 
 
 client = get_client()
@@ -70,15 +80,22 @@ st.title("Digest", anchor=False)
 health = require_index(client)
 
 end = latest_date(client.base_url) or date.today()
+st.session_state.setdefault("digest_from", end - timedelta(days=DEFAULT_DAYS))
+st.session_state.setdefault("digest_to", end)
+topics = topic_names(client.base_url)
+from_url(PAGE, "from", "digest_from", date.fromisoformat)
+from_url(PAGE, "to", "digest_to", date.fromisoformat)
+from_url(PAGE, "topic", "digest_topic", lambda text: text if text in topics else _no(text))
 c1, c2, c3 = st.columns([1, 1, 2])
-since = c1.date_input("From", value=end - timedelta(days=DEFAULT_DAYS), format="YYYY-MM-DD", min_value=EARLIEST,
-                      key="digest_since")
-until = c2.date_input("To", value=end, format="YYYY-MM-DD", min_value=EARLIEST, key="digest_until")
-topic = c3.selectbox("Topic", topic_names(client.base_url), index=None, placeholder="All topics",
-                     key="digest_topic")
-since = since or end - timedelta(days=DEFAULT_DAYS)  # a cleared box means the default
-until = until or end
-summaries = st.checkbox("Show the machine-generated summaries (Chinese)", value=True)
+since = c1.date_input("From", format="YYYY-MM-DD", min_value=EARLIEST, key="digest_from")
+until = c2.date_input("To", format="YYYY-MM-DD", min_value=EARLIEST, key="digest_to")
+topic = c3.selectbox("Topic", topics, index=None, placeholder="All topics", key="digest_topic")
+since = since if isinstance(since, date) else end - timedelta(days=DEFAULT_DAYS)  # cleared box
+until = until if isinstance(until, date) else end
+for param, value in (("from", since), ("to", until), ("topic", topic)):
+    to_url(PAGE, param, str(value) if value else None)
+st.session_state.setdefault("digest_summaries", True)
+summaries = st.checkbox("Show the machine-generated summaries (Chinese)", key="digest_summaries")
 
 try:
     total, papers = client.papers(since=since, until=until, topic=topic, limit=500)
@@ -87,11 +104,11 @@ except ApiError as exc:
     st.stop()
 
 if total > len(papers):
-    st.warning(f"Showing the newest {len(papers)} of {total} papers; narrow the range.")
+    st.warning(f"Showing the newest {len(papers)} of {total:,} papers; narrow the range.")
 generation = (health.generation if health else None) or ""
 text, note = download_file(generation, since, until, topic,
                            digest_markdown(papers, since, until, topic, summaries))
-st.download_button("Download digest (.md)", text, file_name=f"digest-{since}-{until}.md",
+st.download_button("Download digest (.md)", text, file_name=file_name(since, until, topic),
                    mime="text/markdown", icon=":material/download:", type="primary",
                    disabled=not papers)
 st.caption(f"Download: {note}.")

@@ -21,10 +21,19 @@ from ui.components import (
     code_span,
     escape_md,
     get_client,
+    paper_link,
     require_index,
     show_error,
 )
-from ui.indexing import inbox_dir, index_inbox, save_uploads
+from ui.indexing import (
+    Upload,
+    identify,
+    in_library,
+    inbox_dir,
+    index_inbox,
+    save_uploads,
+    wait_for_generation,
+)
 
 TOP_TOPICS = 8
 
@@ -114,7 +123,18 @@ def show_build(client: ApiClient, stats: Stats) -> None:
                                    for j in jobs[:8]]), hide_index=True)
 
 
-def show_upload() -> None:
+def show_uploaded(uploads: list[Upload], known: set[str]) -> None:
+    """Each uploaded paper with a link to its page, saying which were already there."""
+    for upload in uploads:
+        name = escape_md(upload.path.name)
+        if upload.paper_id in known:
+            st.info(f"{name} is already in the library:", icon=":material/bookmark_added:")
+        else:
+            st.caption(f"{name} added:")
+        paper_link(upload.paper_id, upload.title)
+
+
+def show_upload(client: ApiClient) -> None:
     """Upload PDFs to the inbox and index them with a progress bar."""
     st.subheader("Add PDFs", anchor=False)
     settings = app_settings().index
@@ -128,6 +148,8 @@ def show_upload() -> None:
         st.warning(f"{escape_md(name)}: {escape_md(reason)}")
     if not saved.paths:
         return
+    uploads = identify(saved.paths)
+    known = {u.paper_id for u in uploads if in_library(client, u.paper_id)}
     bar = st.progress(0.0, text="Reading the PDFs…")
 
     def on_progress(stage: str, done: int, total: int) -> None:
@@ -147,18 +169,22 @@ def show_upload() -> None:
     st.success(f"Indexed: {escape_md(report.summary())}")
     for skip in report.skipped:
         st.warning(f"Skipped {escape_md(Path(skip.path).name)}: {escape_md(skip.reason)}")
+    show_uploaded(uploads, known)
+    wait_for_generation(client, report.generation)  # the counts above then include it
     st.cache_data.clear()
 
 
 client = get_client()
 st.title("Library", anchor=False)
-health = require_index(client, allow_empty=True)
-if health is not None:
-    try:
-        index_stats = client.stats()
-    except ApiError as exc:
-        show_error(exc)
-    else:
-        show_overview(client, index_stats)
-        show_build(client, index_stats)
-show_upload()
+overview = st.container()  # filled after the upload section, so it shows what an upload added
+show_upload(client)
+with overview:
+    health = require_index(client, allow_empty=True)
+    if health is not None:
+        try:
+            index_stats = client.stats()
+        except ApiError as exc:
+            show_error(exc)
+        else:
+            show_overview(client, index_stats)
+            show_build(client, index_stats)

@@ -1,4 +1,10 @@
-"""Paper: metadata, abstract, labelled machine-generated summary, similar papers, BibTeX."""
+"""Paper: metadata, abstract, labelled machine-generated summary, similar papers, BibTeX.
+
+The paper is the URL's ``?paper=`` (a link from Search, Ask or a similar paper), else the
+one this session showed last. The page writes the id back to the URL on every run: a
+similar paper's link reruns this same page, which by itself would leave the old id in
+the address bar, so that a reload showed the old paper and Back left the app.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +17,28 @@ from ui.components import (
     paper_link,
     render_paper,
     require_index,
+    scroll_to_top,
     show_error,
 )
+from ui.state import to_url
+
+PAGE = "paper"
+LAST_PAPER = "paper_last"
 
 client = get_client()
 require_index(client)
 
-paper_id = st.query_params.get("paper", "").strip()
+paper_id = (st.query_params.get("paper") or st.session_state.get(LAST_PAPER) or "").strip()
 if not paper_id:
     st.title("Paper", anchor=False)
-    typed = st.text_input("arXiv id or paper id", placeholder="2401.08503")
+    typed = st.text_input("arXiv id or paper id", placeholder="2401.08503", max_chars=200)
     if not typed.strip():
         st.info("Open a paper from Search or Ask, or type its arXiv id.")
         st.stop()
     paper_id = typed.strip()
-    st.query_params["paper"] = paper_id
+to_url(PAGE, "paper", paper_id, always=True)
+if st.session_state.get(LAST_PAPER) != paper_id:
+    scroll_to_top(paper_id)
 
 try:
     paper = client.paper(paper_id)
@@ -35,6 +48,7 @@ except NotFoundError:
 except ApiError as exc:
     show_error(exc)
     st.stop()
+st.session_state[LAST_PAPER] = paper_id
 
 main, side = st.columns([3, 2], gap="large")
 with main:
@@ -56,4 +70,4 @@ with side:
     for hit in similar:
         paper_link(hit.paper_id, hit.title)
         when = hit.published or hit.first_seen
-        st.caption(f"{when or ''} · similarity {hit.score:.2f}")
+        st.caption(" · ".join([*([str(when)] if when else []), f"similarity {hit.score:.2f}"]))
