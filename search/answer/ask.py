@@ -131,10 +131,10 @@ def _is_specific(want: Intent, evidence: list[Evidence], q: ParsedQuery) -> bool
 
 def _specific(q: ParsedQuery, usable: list[Sentence], evidence: list[Evidence]
               ) -> tuple[str, list[Citation]]:
-    """The answer sentence, then up to `SPECIFIC_CONTEXT` more (at most two per passage)."""
+    """The answer sentence, then up to `SPECIFIC_CONTEXT` more (at most three per passage)."""
     picks: list[Sentence] = []
     for s in sorted(usable, key=lambda s: -s.score):
-        if sum(p.ev == s.ev for p in picks) < 2:
+        if sum(p.ev == s.ev for p in picks) < 3:
             picks.append(s)
         if len(picks) > SPECIFIC_CONTEXT:
             break

@@ -52,7 +52,8 @@ _DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. 
 _SETTING = re.compile(r"=|\u00d7|×|λ|\b\d+(?:\.\d+)?\s*(?:%|k\b|m\b|e-?\d)|\d+(?:\.\d+)?e-\d", re.I)
 _DURATION = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twelve|several|a few)"
                        r"\s*(?:-\s*)?(?:hours?|hrs?|h\b|days?|minutes?|mins?|seconds?|secs?|weeks?"
-                       r"|epochs?|iterations?)", re.I)
+                       r"|epochs?|iterations?)|\btime\s*\((?:s|ms|sec|min|h)\)|\b\d+(?:\.\d+)?\s*(?:ms|s)\b"
+                       r"|\bfps\b", re.I)
 _METRIC = re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|dB)|\b(?:PSNR|SSIM|LPIPS|FID|KID|FVD|IS|mIoU|IoU|mAP|AP|AUC"
                      r"|BLEU|F1|FPS|[Aa]ccuracy)\b[^.]{0,40}?\d")
 _NAMED = re.compile(r"\b[A-Z][a-z]*[A-Z][A-Za-z0-9-]*\b|\b[A-Z]{2,}[A-Za-z0-9-]*\b|\[\d+(?:,\s*\d+)*\]")

@@ -21,6 +21,7 @@ from indexer.textproc import has_cjk, tokenize
 from search.answer.evidence import Evidence
 from search.answer.extract import usable_sentence
 from search.answer.question import Intent, describes_method, focus_share, supplies
+from search.answer.tables import TABLE_KINDS, is_table, table_windows
 from search.retrieval.query import ParsedQuery
 
 MAX_CANDIDATES = 24
@@ -42,6 +43,7 @@ class Sentence:
     start: int
     end: int
     text: str
+    table: bool = False  # a window of a table's text rather than a sentence
     score: float = 0.0
     cosine: float = 0.0
     relevance: float = 0.0  # cosine + 0.3 × keyword coverage: how on-topic, on an absolute scale
@@ -79,21 +81,25 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
     so the papers ranked first can be quoted even when others' sentences look better.
     """
     found: list[tuple[float, Sentence]] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     top = max((e.score for e in evidence), default=1.0) or 1.0
+    near = intent.focus or keywords.weights.keys()
     for i, ev in enumerate(evidence[:MAX_PASSAGES]):
-        for start, end in sentence_spans(ev.text):
-            text = ev.text[start:end]
-            key = " ".join(text.lower().split())
-            if key in seen or not usable_sentence(text):
+        for s in _quotables(i, ev.text, intent, set(near) | set(keywords.weights)):
+            key = " ".join(s.text.lower().split())
+            last = s.end >= len(ev.text.rstrip()) - 1
+            if key in seen:
+                # Overlapping chunks repeat a sentence: keep the copy followed by more text.
+                j = seen[key]
+                if not last and found[j][1].end >= len(evidence[found[j][1].ev].text.rstrip()) - 1:
+                    found[j] = (found[j][0], s)
                 continue
-            seen.add(key)
-            near = intent.focus or keywords.weights.keys()
-            tokens = set(tokenize(text))
-            promise = (keywords.coverage(tokens) + 0.5 * supplies(text, intent.kinds, near)
+            seen[key] = len(found)
+            tokens = set(tokenize(s.text))
+            promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near)
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
-                       + 0.3 * (not intent.kinds and describes_method(text)))
-            found.append((promise, Sentence(i, start, end, text)))
+                       + 0.3 * (not intent.kinds and describes_method(s.text)))
+            found.append((promise, s))
     ranked = sorted(range(len(found)), key=lambda j: -found[j][0])
     lead: dict[str, int] = {}
     for j in ranked:
@@ -102,6 +108,15 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
             lead[pid] = j
     keep = list(dict.fromkeys([*lead.values(), *ranked]))[:MAX_CANDIDATES]
     return [found[j][1] for j in sorted(keep)]
+
+
+def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:
+    """The passage's usable sentences, and for a question about a number its table windows."""
+    out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
+           if usable_sentence(text[a:b])]
+    if TABLE_KINDS & set(intent.kinds) and is_table(text):
+        out += [Sentence(ev, a, b, text[a:b], table=True) for a, b in table_windows(text, words)]
+    return out
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:

@@ -113,3 +113,14 @@ def test_the_machine_summary_line_matches_the_question() -> None:
     q = parse_query("训练需要多久？")
     assert machine_sentence(p, q) == "训练在单张 A100 上需要三小时。"
     assert machine_sentence(paper("y", "T"), q) == ""
+
+
+def test_table_text_offers_windows_around_the_words_asked() -> None:
+    from search.answer.tables import is_table, table_windows
+
+    table = ("Method PSNR SSIM NHA 12.15 0.843 IMavatar 20.64 0.899 male-3-casual 20.64 23.74 "
+             "24.94 29.37 30.59 .899 .923 .943 .970 .977 Ours 30.59 0.977")
+    assert is_table(table) and not is_table("We train for 40 hours on one V100 GPU in total.")
+    spans = table_windows(table, {"male-3-casual"})
+    assert any("male-3-casual 20.64 23.74 24.94 29.37 30.59" in table[a:b] for a, b in spans)
+    assert any("Ours 30.59" in table[a:b] for a, b in spans)  # the paper's own row

@@ -1,0 +1,46 @@
+"""Answers that live in tables: windows of a table's text around the words asked about.
+
+PDF text of a results or settings table is a run of names and numbers with no sentence
+in it ("male-3-casual 20.64 23.74 … 30.59"), so no quotable sentence holds a value that
+only the table gives. For a question about a number, a value, a metric or a duration, a
+passage that reads like a table offers windows around the question's words and around
+"Ours" (the paper's own row) as candidates; the excerpt is the window's verbatim text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+
+from indexer.textproc import fold
+
+TABLE_KINDS = frozenset({"number", "value", "metric", "duration"})
+_TOKEN = re.compile(r"\S+")
+_NUMERIC = re.compile(r"^[(\[]?[-+±]?\d*[.,]?\d+(?:[.,]\d+)?[%)\]]?$")
+MIN_NUMBERS = 8
+NUMERIC_SHARE = 0.25
+BEFORE, AFTER = 8, 24  # tokens of a window before and after its anchor word
+OWN_ROW = "ours"
+
+
+def is_table(text: str) -> bool:
+    """True when the passage reads like a table: many tokens are bare numbers."""
+    tokens = text.split()
+    numbers = sum(bool(_NUMERIC.match(t)) for t in tokens)
+    return numbers >= MIN_NUMBERS and numbers >= NUMERIC_SHARE * len(tokens)
+
+
+def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
+    """(start, end) character spans of windows around the anchor words, overlaps merged."""
+    tokens = list(_TOKEN.finditer(text))
+    anchors = [i for i, m in enumerate(tokens)
+               if fold(m.group(0).strip(".,;:()[]").lower()) in words | {OWN_ROW}]
+    spans: list[tuple[int, int]] = []
+    for i in anchors:
+        lo, hi = max(0, i - BEFORE), min(len(tokens) - 1, i + AFTER)
+        start, end = tokens[lo].start(), tokens[hi].end()
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
