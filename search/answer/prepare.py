@@ -12,6 +12,7 @@ from search.retrieval.engine import Searcher
 from search.retrieval.query import ParsedQuery
 
 LEAD_PAPERS = 4  # paper search's first papers, each guaranteed a candidate sentence
+BROAD_LEADS = 10  # ... for a broad question
 
 
 @dataclass
@@ -35,7 +36,9 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     evidence = gather(searcher, q, resp.hits, want)
     names = [name for name, _ in searcher.named_papers(q.raw)]
     keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, names)))
-    sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:LEAD_PAPERS]])
+    # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
+    leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 3)
+    sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)
     if sents:
         vecs = embed(searcher.embedder, [s.text for s in sents])
         score(sents, vecs, searcher.vector(q), keywords, want, evidence)

@@ -73,12 +73,12 @@ class Keywords:
 
 
 def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
-               leading: Sequence[str] = ()) -> list[Sentence]:
+               leading: Sequence[str] = (), per_lead: int = 1) -> list[Sentence]:
     """The `MAX_CANDIDATES` most promising usable sentences of the evidence (by keywords, the
     kind of fact asked and their passage's score), duplicates dropped, in evidence order.
 
-    The best sentence of each `leading` paper (paper search's first) is always included,
-    so the papers ranked first can be quoted even when others' sentences look better.
+    The best `per_lead` sentences of each `leading` paper (paper search's first) are always
+    included, so the papers ranked first can be quoted even when others' look better.
     """
     found: list[tuple[float, Sentence]] = []
     seen: dict[str, int] = {}
@@ -98,15 +98,16 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
             tokens = set(tokenize(s.text))
             promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near)
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
-                       + 0.3 * (not intent.kinds and describes_method(s.text)))
+                       + 0.8 * (not intent.kinds and describes_method(s.text)))
             found.append((promise, s))
     ranked = sorted(range(len(found)), key=lambda j: -found[j][0])
-    lead: dict[str, int] = {}
+    lead: dict[str, list[int]] = {}
     for j in ranked:
         pid = evidence[found[j][1].ev].paper.paper_id
-        if pid in leading and pid not in lead:
-            lead[pid] = j
-    keep = list(dict.fromkeys([*lead.values(), *ranked]))[:MAX_CANDIDATES]
+        if pid in leading and len(lead.setdefault(pid, [])) < per_lead:
+            lead[pid].append(j)
+    keep = list(dict.fromkeys([*(j for js in lead.values() for j in js), *ranked]))
+    keep = keep[:max(MAX_CANDIDATES, sum(map(len, lead.values())))]
     return [found[j][1] for j in sorted(keep)]
 
 
