@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.config import IndexerSettings
@@ -43,8 +43,8 @@ class ServiceSettings(BaseSettings):
     model_config = _ENV
 
     api_host: str = Field("127.0.0.1", description="Where `serve` and `run` bind the API.")
-    api_port: int = Field(8000, description="API port.")
-    ui_port: int = Field(8501, description="Streamlit UI port.")
+    api_port: int = Field(8000, ge=1, le=65535, description="API port.")
+    ui_port: int = Field(8501, ge=1, le=65535, description="Streamlit UI port.")
     api_url: str | None = Field(None, description="API base URL the UI talks to.")
 
     def ui_api_url(self) -> str:
@@ -95,3 +95,22 @@ class Settings(BaseModel):
     def data_dir(self) -> Path:
         """The index directory (shorthand for ``index.data_dir``)."""
         return self.index.data_dir
+
+
+_SECRET_FIELDS = frozenset({"api_key", "milvus_token", "base_url", "milvus_uri"})
+
+
+def setting_error(exc: ValidationError) -> str:
+    """One line naming the environment variable(s) of invalid settings, e.g.
+    ``invalid setting AVATAR_SCHOLAR_API_PORT=-1: Input should be greater than or equal to 1``.
+
+    Values of fields that may hold credentials are not echoed.
+    """
+    prefix = "AVATAR_SCHOLAR_LLM_" if exc.title == "LLMSettings" else "AVATAR_SCHOLAR_"
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(x) for x in err.get("loc", ())) or "?"
+        name = "AVATAR_SCHOLAR_DATA" if field == "data_dir" else prefix + field.upper()
+        value = "" if field in _SECRET_FIELDS else f"={err.get('input')}"
+        parts.append(f"{name}{value}: {err.get('msg', 'invalid')}")
+    return "invalid setting " + "; ".join(parts)

@@ -32,6 +32,25 @@ class Command:
     run: Runner
 
 
+def bounded_int(low: int, high: int, what: str = "a number") -> Callable[[str], int]:
+    """An argparse type: an integer in low..high, else a one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: use {low}-{high}")
+        return value
+
+    return parse
+
+
+PORT = bounded_int(1, 65535, "a port number")
+COUNT = bounded_int(1, 100, "a number")  # result counts: the API's limit for k
+
+
 def no_args(parser: argparse.ArgumentParser) -> None:
     """For commands without arguments of their own."""
 

@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from indexer.embed import Embedder, embedder_for
-from search.cli.base import EXIT_ERROR, Command
+from search.cli.base import EXIT_ERROR, PORT, Command, bounded_int
 from search.config import Settings
 from search.service.batching import BatchingEmbedder
 
@@ -42,9 +42,9 @@ def served_searcher(settings: Settings, threads: int = 1) -> Searcher:
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to bind (default: 127.0.0.1 or $AVATAR_SCHOLAR_API_HOST)")
-    p.add_argument("--port", type=int,
+    p.add_argument("--port", type=PORT,
                    help="port to listen on (default: 8000 or $AVATAR_SCHOLAR_API_PORT)")
-    p.add_argument("--threads", "--torch-threads", type=int, default=1, metavar="N",
+    p.add_argument("--threads", "--torch-threads", type=bounded_int(1, 256), default=1, metavar="N",
                    help="threads per query encoding (default 1: concurrent requests use the"
                         " other cores; more only helps a single client on an idle machine)")
 
