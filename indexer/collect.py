@@ -18,6 +18,7 @@ from tqdm import tqdm
 from indexer.config import IndexerSettings
 from indexer.errors import FetchError, IndexerError, ParseError
 from indexer.models import Document, SkipReport, SourceSpec
+from indexer.redact import redact
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,8 @@ def read_arxiv(spec: SourceSpec, settings: IndexerSettings, out: Collected,
     from indexer.sources.arxiv import ArxivQuery, fetch_arxiv, make_client, network_available
 
     if not network_available(settings.arxiv_url):
-        out.notices.append(f"arXiv unreachable ({settings.arxiv_url}): skipped 'arxiv:{spec.value}'")
+        out.notices.append(f"arXiv unreachable ({redact(settings.arxiv_url)}): skipped"
+                           f" 'arxiv:{spec.value}'")
         return
     query = ArxivQuery(spec.value, since=spec.since, max_results=spec.max_results or 200,
                        topic=spec.value)

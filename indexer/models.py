@@ -74,10 +74,9 @@ class Paper(BaseModel):
 
     @property
     def url(self) -> str:
-        """Where a reader can open the paper."""
-        if self.arxiv_id:
-            return arxiv_abs_url(self.arxiv_id)
-        return self.pdf_path or self.source_path
+        """Where a reader can open the paper: its arXiv page, or "" for a local paper
+        (clients link to its paper page; a server's file paths are never shown)."""
+        return arxiv_abs_url(self.arxiv_id) if self.arxiv_id else ""
 
     @property
     def has_machine_summary(self) -> bool:
@@ -164,3 +163,4 @@ class JobReport(BaseModel):
     notices: list[str] = Field(default_factory=list)
     skipped: list[SkipReport] = Field(default_factory=list)
     seconds: dict[str, float] = Field(default_factory=dict)
+    error: str | None = Field(None, description="Why the job failed; None when it finished.")

@@ -16,6 +16,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from indexer.errors import IndexerError, IndexNotFoundError, LockedError
+from indexer.redact import RedactingFilter
 from search.cli import index, query, run, serve, ui
 from search.cli.base import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_INDEX, EXIT_USAGE, Command
 from search.config import Settings, setting_error
@@ -73,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
     except ValidationError as exc:  # an AVATAR_SCHOLAR_* variable holds a bad value
         return _fail(ValueError(setting_error(exc)), EXIT_USAGE)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter(settings.secrets()))
     try:
         return command.run(args, settings)
     except LockedError as exc:

@@ -31,8 +31,9 @@ def format_hit(i: int, h: Hit) -> str:
     when = h.published or h.first_seen or ""
     where = h.section + (f", p. {h.page}" if h.page else "")
     excerpt = h.excerpt if len(h.excerpt) <= 300 else h.excerpt[:297] + "..."
+    url = f" · {h.url}" if h.url else ""
     return (f"{i:2d}. [{h.score:.3f}] {h.title}\n    {h.arxiv_id or h.paper_id} · {when} · "
-            f"{authors}\n    topics: {', '.join(h.topics) or '-'} · {h.url}\n"
+            f"{authors}\n    topics: {', '.join(h.topics) or '-'}{url}\n"
             f"    {where}: {excerpt}\n")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import logging
 import socket
 import sys
@@ -72,6 +73,16 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def exposed(host: str) -> bool:
+    """True unless `host` is a loopback address: the API would be reachable from other machines."""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost: assume it is reachable
+        return True
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Bind the port, then run uvicorn with one app (one model, one index) until stopped."""
     host = args.host or settings.service.api_host
@@ -85,6 +96,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         sys.stderr.write(f"error: {reason}\n")
         return EXIT_ERROR
+    if exposed(host):  # printed even with -q: nothing else says the API is open to the network
+        sys.stderr.write(f"warning: the API has no authentication and {host}:{port} is reachable"
+                         " from other machines; put it behind a reverse proxy with authentication"
+                         " (docs/operations.md)\n")
     import uvicorn
 
     from search.service.app import create_app
