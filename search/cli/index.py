@@ -95,7 +95,7 @@ def run_update(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write("no arXiv queries configured in sources.toml; nothing to update\n")
         return 0
     report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
-                   use_watermarks=True, progress=not args.quiet)
+                   use_watermarks=True, progress=not args.quiet, kind="update")
     return report_build(report, settings, "update")
 
 

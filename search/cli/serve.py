@@ -37,7 +37,7 @@ def served_searcher(settings: Settings, threads: int = 1) -> Searcher:
         backend = engine.snapshot.manifest.backend if engine else settings.index.backend
         return BatchingEmbedder(embedder_for(settings.index, backend, threads))
 
-    engine = Searcher(settings, embedder_factory=embedder)
+    engine = Searcher(settings, embedder_factory=embedder, fallback=True)
     return engine
 
 

@@ -90,7 +90,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings, searcher_factory: SearcherFactory | None = None) -> FastAPI:
     """The API app. `searcher_factory` lets tests share one model; the default loads its own."""
-    holder = SearcherHolder(searcher_factory or (lambda: Searcher(settings)))
+    holder = SearcherHolder(searcher_factory or (lambda: Searcher(settings, fallback=True)))
     llm = settings.llm
     # Only with an LLM configured can an ask wait long on something outside this process.
     slots = (LLMSlots(llm.max_concurrent, retry_after=max(1, math.ceil(llm.timeout / 2)))

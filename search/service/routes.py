@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import StoreError
 from indexer.models import JobReport
-from indexer.redact import public_job, redact
+from indexer.redact import public_job, public_text, redact
 from indexer.store import read_job_reports
 from search.answer.ask import answer
 from search.config import Settings
@@ -50,11 +50,15 @@ def add_search_routes(app: FastAPI, settings: Settings) -> None:
     def health(request: Request) -> Health | JSONResponse:
         """Which generation is served, with its size."""
         try:
-            snap = request.app.state.searchers.get().refresh()
+            searcher = request.app.state.searchers.get()
+            snap = searcher.refresh()
         except (StoreError, IncompatibleIndexError) as exc:
             return JSONResponse({"status": "unavailable", "detail": str(exc).splitlines()[0]},
                                 status_code=503)
-        return Health(status="ok", papers=len(snap.papers), chunks=len(snap.paper_of_row),
+        problem = searcher.degraded
+        detail = public_text(problem, settings.data_dir) if problem else None
+        return Health(status="degraded" if problem else "ok", detail=detail,
+                      papers=len(snap.papers), chunks=len(snap.paper_of_row),
                       generation=snap.generation, built_at=snap.manifest.built_at)
 
     @app.get("/api/search", response_model=SearchResponse)
