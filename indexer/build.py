@@ -29,7 +29,7 @@ from indexer.embed import Embedder
 from indexer.errors import StoreError
 from indexer.faults import checkpoint
 from indexer.merge import merge_all, merge_pair
-from indexer.models import Chunk, Document, JobReport, SkipReport, SourceSpec
+from indexer.models import Chunk, Document, JobReport, Omission, SkipReport, SourceSpec
 from indexer.publish import check_space_early, failure_reported, write_generation
 from indexer.vectors import pick_kind, query_spans
 from indexer.verify import check_database
@@ -56,6 +56,7 @@ class BuildReport:
     skipped: list[SkipReport] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    omitted: list[Omission] = field(default_factory=list)
 
     def job(self, kind: str, error: str | None = None) -> JobReport:
         """The stored form of this report, for a job of `kind` (index, reindex, upload, ...)."""
@@ -64,7 +65,7 @@ class BuildReport:
             generation=self.generation, papers=self.papers, chunks=self.chunks,
             added=self.added, updated=self.updated, removed=self.removed,
             unchanged=self.unchanged, embedded=self.embedded, notices=self.notices,
-            skipped=self.skipped, seconds=self.seconds, error=error)
+            skipped=self.skipped, seconds=self.seconds, error=error, omitted=self.omitted)
 
     def summary(self) -> str:
         """The one line printed at the end of a job."""
@@ -255,6 +256,7 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         watermarks = mode == "reindex" if use_watermarks is None else use_watermarks
         got = collect(specs, settings, incremental=watermarks, progress=progress)
         report.skipped, report.notices = got.skipped, report.notices + got.notices
+        report.omitted = got.omitted
         if prev is not None and not got.documents and (mode == "add" or not got.complete):
             report.notices.append("nothing new from the sources; the index is unchanged")
             report.papers = len(prev.docs)

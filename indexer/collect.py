@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from indexer.config import IndexerSettings
 from indexer.errors import FetchError, IndexerError, ParseError
-from indexer.models import Document, SkipReport, SourceSpec
+from indexer.models import Document, Omission, SkipReport, SourceSpec
 from indexer.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class Collected:
     notices: list[str] = field(default_factory=list)
     complete: list[SourceSpec] = field(default_factory=list)  # read fully, so removals count
     sources: list[SourceSpec] = field(default_factory=list)
+    omitted: list[Omission] = field(default_factory=list)  # parts of inputs left out on purpose
 
 
 def parse_source(text: str, since: str | None = None, max_results: int | None = None) -> SourceSpec:
@@ -149,6 +150,7 @@ def collect(specs: list[SourceSpec], settings: IndexerSettings, *, incremental: 
         else:
             docs, skipped = read_path(path, progress)
         out.documents.extend(docs)
+        out.omitted.extend(o for d in docs for o in d.omitted)
         out.skipped.extend(skipped)
         out.complete.append(spec)
         out.sources.append(spec)

@@ -94,8 +94,9 @@ def public_job(report: JobReport, data_dir: Path, secrets: Iterable[str | None] 
 
     skipped = [s.model_copy(update={"path": public_path(s.path, data_dir), "reason": clean(s.reason)})
                for s in report.skipped]
+    omitted = [o.model_copy(update={"path": public_path(o.path, data_dir)}) for o in report.omitted]
     return report.model_copy(update={
-        "notices": [clean(n) for n in report.notices], "skipped": skipped,
+        "notices": [clean(n) for n in report.notices], "skipped": skipped, "omitted": omitted,
         "error": clean(report.error) if report.error else report.error,
     })
 

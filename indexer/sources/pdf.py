@@ -16,7 +16,7 @@ from pathlib import Path
 import pymupdf
 
 from indexer.errors import ParseError
-from indexer.models import Document, Paper, Passage, parse_arxiv_id
+from indexer.models import Document, Omission, Paper, Passage, parse_arxiv_id
 from indexer.sources import pdf_layout as layout
 from indexer.sources.pdf_layout import Block
 from indexer.sources.pdf_sections import ABSTRACT, split_sections
@@ -41,7 +41,8 @@ def read_pdf(path: Path) -> Document:
 
     Returns:
         A `Document` whose paper has ``source="pdf"`` and whose passages follow the
-        reading order, without headers, footers, page numbers or the reference list.
+        reading order, without headers, footers, page numbers or the reference lists
+        (whose pages the document's `omitted` lists).
 
     Raises:
         ParseError: the file is missing, empty, not a PDF, corrupt, encrypted, or has
@@ -63,9 +64,12 @@ def read_pdf(path: Path) -> Document:
         warnings = pymupdf.TOOLS.mupdf_warnings(reset=True)
         if warnings:
             logger.debug("MuPDF warnings for %s: %s", path, " | ".join(warnings.splitlines()))
-    passages = split_sections(pages)
+    passages, dropped = split_sections(pages)
     paper = _paper(path, data, pages, passages, meta_title, stamp.group(1) if stamp else "")
-    return Document(paper=paper, passages=passages)
+    omitted = [Omission(path=str(path), what="reference list",
+                        pages=f"{first}-{last}" if last > first else str(first))
+               for first, last in dropped]
+    return Document(paper=paper, passages=passages, omitted=omitted)
 
 
 def _one_line(exc: BaseException) -> str:

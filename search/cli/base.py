@@ -72,6 +72,13 @@ def report_build(report: BuildReport, settings: Settings, kind: str) -> int:
     for skip in report.skipped:
         where = f"{skip.path} [{skip.entry}]" if skip.entry else skip.path
         sys.stderr.write(f"skipped: {where}: {skip.reason}\n")
+    if 0 < len(report.omitted) <= 3:
+        for o in report.omitted:
+            sys.stderr.write(f"note: left out the {o.what} of {o.path} (pages {o.pages})\n")
+    elif report.omitted:
+        files = len({o.path for o in report.omitted})
+        sys.stderr.write(f"note: left out the reference lists of {files} PDFs (their pages are"
+                         " in the job report: avatar-scholar jobs --json)\n")
     store.write_job_report(settings.data_dir, report.job(kind))
     sys.stderr.write(f"{kind}: {report.summary()}\n")
     return EXIT_OK
