@@ -67,3 +67,35 @@ def test_secret_settings_are_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None
     message = setting_error(info.value)
     assert "AVATAR_SCHOLAR_LLM_TIMEOUT=soon" in message and "AVATAR_SCHOLAR_LLM_API_KEY:" in message
     assert "sk-secret" not in message
+
+
+@pytest.mark.parametrize(("host", "open_to_others"), [
+    ("127.0.0.1", False), ("localhost", False), ("::1", False), ("127.0.0.2", False),
+    ("0.0.0.0", True), ("::", True), ("192.168.1.20", True), ("scholar.example.org", True),
+])
+def test_exposed(host: str, open_to_others: bool) -> None:
+    from search.cli.serve import exposed
+
+    assert exposed(host) is open_to_others
+
+
+def test_serving_on_every_interface_warns_in_one_line(tmp_path: Path) -> None:
+    """`serve --host 0.0.0.0` says the API has no authentication (issue 14, item 10). The
+    server is stopped as soon as the line appears, before it starts listening."""
+    from tests.ui.support import free_port
+
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AVATAR_SCHOLAR_")}
+    proc = subprocess.Popen([sys.executable, "-m", "search", "-q", "--data-dir", str(tmp_path),
+                             "serve", "--host", "0.0.0.0", "--port", str(port)], cwd=REPO,
+                            env={**clean, "HF_HUB_OFFLINE": "1"}, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert first == (f"warning: the API has no authentication and 0.0.0.0:{port} is reachable"
+                     " from other machines; put it behind a reverse proxy with authentication"
+                     " (docs/operations.md)\n")
