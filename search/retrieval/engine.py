@@ -25,12 +25,13 @@ from search.models import Filters, Hit, SearchResponse
 from search.retrieval.filters import matches
 from search.retrieval.fuse import convex, per_paper, rrf
 from search.retrieval.query import ParsedQuery, parse_query
-from search.retrieval.snapshot import Snapshot, load_snapshot
+from search.retrieval.snapshot import Snapshot, load_snapshot, release_memory
 
 logger = logging.getLogger(__name__)
 
 RetrievalMode = Literal["hybrid", "dense", "sparse"]
 RETRY_FAILED = 30.0  # seconds before a generation that failed to load is tried again
+RELEASE_DELAY = 2.0  # seconds after a switch before the old generation's memory is trimmed
 
 
 class Searcher:
@@ -117,6 +118,10 @@ class Searcher:
         logger.info("switched to index generation %s", fresh.generation)
         self.snapshot = fresh  # the old one closes its files when its last request ends
         self._failed = None
+        # Once the requests still on the old generation are done (moments), trim the heap.
+        timer = threading.Timer(RELEASE_DELAY, release_memory)
+        timer.daemon = True
+        timer.start()
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                mode: RetrievalMode = "hybrid") -> SearchResponse:
