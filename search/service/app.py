@@ -13,6 +13,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import StoreError
+from indexer.redact import public_text
 from search.answer.llm import client_from_settings
 from search.config import Settings
 from search.errors import (
@@ -56,13 +58,15 @@ def _readable(exc: Exception) -> tuple[str, list[dict[str, Any]]]:
     return "; ".join(f"{e['loc']}: {e['msg']}" for e in errors) or "invalid request", errors
 
 
-def _add_error_handlers(app: FastAPI) -> None:
-    """Domain errors → 404/422/503 with a one-line detail; anything else → a bare 500."""
+def _add_error_handlers(app: FastAPI, data_dir: Path) -> None:
+    """Domain errors → 404/422/503 with a one-line detail; anything else → a bare 500.
+
+    Paths in details are shown relative to the data directory (or as file names)."""
 
     def status(code: int) -> Callable[[Request, Exception], JSONResponse]:
         def handler(request: Request, exc: Exception) -> JSONResponse:
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            return JSONResponse({"detail": detail}, status_code=code)
+            return JSONResponse({"detail": public_text(detail, data_dir)}, status_code=code)
 
         return handler
 
@@ -109,7 +113,7 @@ def create_app(settings: Settings, searcher_factory: SearcherFactory | None = No
     app.state.searchers = holder
     app.state.llm_slots = slots
     app.add_middleware(BodyLimit, max_bytes=settings.service.max_body_bytes)
-    _add_error_handlers(app)
+    _add_error_handlers(app, settings.data_dir)
     add_search_routes(app, settings)
     add_catalogue_routes(app, settings)
     add_paper_routes(app)

@@ -53,8 +53,8 @@ def add_search_routes(app: FastAPI, settings: Settings) -> None:
             searcher = request.app.state.searchers.get()
             snap = searcher.refresh()
         except (StoreError, IncompatibleIndexError) as exc:
-            return JSONResponse({"status": "unavailable", "detail": str(exc).splitlines()[0]},
-                                status_code=503)
+            why = public_text(str(exc).splitlines()[0], settings.data_dir)
+            return JSONResponse({"status": "unavailable", "detail": why}, status_code=503)
         problem = searcher.degraded
         detail = public_text(problem, settings.data_dir) if problem else None
         return Health(status="degraded" if problem else "ok", detail=detail,
