@@ -69,7 +69,7 @@ def test_a_slow_llm_leaves_health_and_search_instant(synthetic_index: Settings,
             answers = [f.result() for f in asks]
     busy = [r for r in answers if r.status_code == 503]
     done = [r for r in answers if r.status_code == 200]
-    assert max(health) < 0.5 and max(search) < 0.5, (health, search)
+    assert max(health) < 1.0 and max(search) < 1.0, (health, search)  # an LLM call takes 4 s
     assert len(done) == 4 and len(busy) == 46, [r.status_code for r in answers]
     assert all(r.json()["generator"] == "llm:stub-model" for r in done)
     assert all(int(r.headers["Retry-After"]) >= 1 and "retry" in r.json()["detail"] for r in busy)
