@@ -10,6 +10,7 @@ atomically, so search keeps answering from the previous one until the switch.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,11 +26,13 @@ from indexer.chunk import chunk_document
 from indexer.collect import Collected, collect
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder
+from indexer.errors import StoreError
 from indexer.faults import checkpoint
 from indexer.merge import merge_all, merge_pair
-from indexer.models import Chunk, Document, JobReport, SkipReport, SourceSpec
-from indexer.vectors import build_bm25, pick_kind, query_spans, row_arrays
-from indexer.vectorstore import build_store, release_generation
+from indexer.models import Chunk, Document, JobReport, Omission, SkipReport, SourceSpec
+from indexer.publish import check_space_early, failure_reported, write_generation
+from indexer.vectors import pick_kind, query_spans
+from indexer.verify import check_database
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +56,16 @@ class BuildReport:
     skipped: list[SkipReport] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    omitted: list[Omission] = field(default_factory=list)
 
-    def job(self, kind: str) -> JobReport:
+    def job(self, kind: str, error: str | None = None) -> JobReport:
         """The stored form of this report, for a job of `kind` (index, reindex, upload, ...)."""
         return JobReport(
             kind=kind, finished=datetime.now(UTC).replace(microsecond=0),
             generation=self.generation, papers=self.papers, chunks=self.chunks,
             added=self.added, updated=self.updated, removed=self.removed,
             unchanged=self.unchanged, embedded=self.embedded, notices=self.notices,
-            skipped=self.skipped, seconds=self.seconds)
+            skipped=self.skipped, seconds=self.seconds, error=error, omitted=self.omitted)
 
     def summary(self) -> str:
         """The one line printed at the end of a job."""
@@ -80,20 +84,36 @@ class _Previous:
     sources: list[SourceSpec]
 
 
-def _load_previous(data_dir: Path) -> _Previous | None:
-    if not store.current_generation(data_dir):
+def _load_previous(data_dir: Path, notices: list[str]) -> _Previous | None:
+    """The current generation's contents; a damaged one gives way to the newest intact
+    older generation (with a notice), so a reindex can repair the index."""
+    name = store.current_generation(data_dir)
+    if not name:
         return None
-    gen = store.generation_path(data_dir)
+    for candidate in [name, *store.older_generations(data_dir, name)]:
+        try:
+            return _read_generation(store.generation_path(data_dir, candidate))
+        except StoreError as exc:
+            notices.append(f"generation {candidate} is damaged and was not built upon: "
+                           f"{str(exc).splitlines()[0]}")
+    return None
+
+
+def _read_generation(gen: Path) -> _Previous:
+    manifest = store.read_manifest(gen)
     con = store.connect_readonly(gen)
     try:
+        check_database(gen / "papers.sqlite", con, manifest)
         docs = store.read_documents(con)
         by_paper: dict[str, list[tuple[Chunk, int | None]]] = {}
         for chunk, vec_row in store.read_chunks(con):
             by_paper.setdefault(chunk.paper_id, []).append((chunk, vec_row))
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"damaged index database in {gen}: {exc}") from exc
     finally:
         con.close()
     emb, _ = store.read_embeddings(gen)
-    return _Previous(docs, by_paper, emb, store.read_manifest(gen).sources)
+    return _Previous(docs, by_paper, emb, manifest.sources)
 
 
 def _removable(doc: Document, complete: list[SourceSpec]) -> bool:
@@ -207,53 +227,36 @@ def _tuning_queries(embedder: Embedder, chunks: list[Chunk], n: int,
     return embedder.embed(query_spans([c.text for c in chunks if c.lang == "en"]))
 
 
-def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
-           vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict,
-           settings: IndexerSettings, queries: np.ndarray | None = None) -> str:
-    """Write a complete generation into a staging dir, then publish it."""
-    name = manifest["generation"]
-    staged = store.staging_dir(data_dir, name)
-    store.write_sqlite(staged / "papers.sqlite", docs, chunks, vec_rows)
-    rows_of_vectors = np.array(sorted(vec_rows, key=vec_rows.__getitem__), dtype=np.int64)
-    store.write_embeddings(staged, vectors, rows_of_vectors)
-    number = {d.paper.paper_id: i for i, (d, _) in enumerate(docs)}
-    paper_of_row = np.array([number[c.paper_id] for c in chunks], dtype=np.int32)
-    langs = np.array([c.lang for c in chunks], dtype="<U2")
-    store.write_rows(staged, row_arrays(paper_of_row, langs, rows_of_vectors, vectors, len(docs)))
-    manifest.update(build_store(staged, vectors, settings, name, queries))
-    titles = {d.paper.paper_id: d.paper.title for d, _ in docs}
-    store.write_bm25(staged, build_bm25([f"{titles[c.paper_id]} {c.text}" for c in chunks]))
-    store.write_json(staged / "manifest.json", manifest)
-    checkpoint("write")
-    store.publish_generation(data_dir, staged, name, settings.keep_generations,
-                             on_prune=lambda gen: release_generation(gen, settings.milvus_token))
-    return name
-
-
 def build(specs: list[SourceSpec], settings: IndexerSettings,
           embedder_factory: Callable[[], Embedder], *, mode: BuildMode = "add",
           keep_removed: bool = False, progress: bool = True,
           on_progress: Progress | None = None,
-          use_watermarks: bool | None = None) -> BuildReport:
+          use_watermarks: bool | None = None, kind: str | None = None) -> BuildReport:
     """Run one indexing job under the data directory's lock and publish a new generation.
 
     `mode="add"` merges what the sources yield into the current papers; `"reindex"`
     treats the sources as the whole truth (papers gone from a fully re-read source are
     removed unless `keep_removed`). arXiv sources ask only for what changed since their
-    watermark when `use_watermarks` (default: in reindex mode).
+    watermark when `use_watermarks` (default: in reindex mode). A job that fails leaves a
+    job report of `kind` (default: "index" or "reindex") with its `error`.
 
     Raises:
         LockedError: another job holds the lock.
         ParseError: a local source path does not exist.
+        DiskFullError: no room for a new generation (checked before reading and writing).
     """
     data_dir = settings.data_dir
     report = BuildReport()
-    with store.job_lock(data_dir):
+    kind = kind or ("index" if mode == "add" else "reindex")
+    with store.job_lock(data_dir), failure_reported(data_dir, report.job, kind):
         t0 = time.perf_counter()
-        prev = _load_previous(data_dir)
+        if settings.check_free_space:
+            check_space_early(data_dir)
+        prev = _load_previous(data_dir, report.notices)
         watermarks = mode == "reindex" if use_watermarks is None else use_watermarks
         got = collect(specs, settings, incremental=watermarks, progress=progress)
-        report.skipped, report.notices = got.skipped, got.notices
+        report.skipped, report.notices = got.skipped, report.notices + got.notices
+        report.omitted = got.omitted
         if prev is not None and not got.documents and (mode == "add" or not got.complete):
             report.notices.append("nothing new from the sources; the index is unchanged")
             report.papers = len(prev.docs)
@@ -274,7 +277,7 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         manifest = _manifest(settings, embedder, hashed, chunks, vectors, report,
                              _merge_sources(prev.sources if prev else [], got.sources))
         queries = _tuning_queries(embedder, chunks, len(vectors), settings)
-        report.generation = _write(data_dir, hashed, chunks, vec_rows, vectors, manifest, settings,
+        report.generation = write_generation(data_dir, hashed, chunks, vec_rows, vectors, manifest, settings,
                                    queries)
         report.seconds["write"] = time.perf_counter() - t0
         report.papers, report.chunks = len(hashed), len(chunks)

@@ -17,7 +17,8 @@ from tqdm import tqdm
 
 from indexer.config import IndexerSettings
 from indexer.errors import FetchError, IndexerError, ParseError
-from indexer.models import Document, SkipReport, SourceSpec
+from indexer.models import Document, Omission, SkipReport, SourceSpec
+from indexer.redact import redact
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Collected:
     notices: list[str] = field(default_factory=list)
     complete: list[SourceSpec] = field(default_factory=list)  # read fully, so removals count
     sources: list[SourceSpec] = field(default_factory=list)
+    omitted: list[Omission] = field(default_factory=list)  # parts of inputs left out on purpose
 
 
 def parse_source(text: str, since: str | None = None, max_results: int | None = None) -> SourceSpec:
@@ -113,7 +115,7 @@ def arxiv_reachable(specs: list[SourceSpec], settings: IndexerSettings, out: Col
         return True
     skipped = f"'arxiv:{queries[0]}'" if len(queries) == 1 else \
         f"{len(queries)} arXiv queries ({', '.join(queries[:3])}{', …' if len(queries) > 3 else ''})"
-    out.notices.append(f"arXiv unreachable ({settings.arxiv_url}): skipped {skipped}")
+    out.notices.append(f"arXiv unreachable ({redact(settings.arxiv_url)}): skipped {skipped}")
     return False
 
 
@@ -160,6 +162,7 @@ def collect(specs: list[SourceSpec], settings: IndexerSettings, *, incremental: 
         else:
             docs, skipped = read_path(path, progress)
         out.documents.extend(docs)
+        out.omitted.extend(o for d in docs for o in d.omitted)
         out.skipped.extend(skipped)
         out.complete.append(spec)
         out.sources.append(spec)

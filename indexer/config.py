@@ -40,6 +40,9 @@ class IndexerSettings(BaseSettings):
         description="Where the ONNX export of the model is cached (onnx/<model-hash>/).",
     )
     keep_generations: int = Field(2, description="Index generations kept on disk.")
+    check_free_space: bool = Field(
+        True, description="Refuse a build early when the data directory's disk lacks room for"
+        " a new generation (turn off for filesystems that misreport free space).")
     arxiv_delay_seconds: float = Field(3.0, description="Minimum pause between arXiv calls.")
     arxiv_url: str = Field(
         "https://export.arxiv.org/api/query",

@@ -17,6 +17,10 @@ class StoreError(IndexerError):
     """The index on disk is missing, incompatible or could not be written."""
 
 
+class DiskFullError(StoreError):
+    """The data directory's filesystem has no room for a new generation."""
+
+
 class IndexNotFoundError(StoreError):
     """No index generation exists in the data directory."""
 

@@ -74,10 +74,9 @@ class Paper(BaseModel):
 
     @property
     def url(self) -> str:
-        """Where a reader can open the paper."""
-        if self.arxiv_id:
-            return arxiv_abs_url(self.arxiv_id)
-        return self.pdf_path or self.source_path
+        """Where a reader can open the paper: its arXiv page, or "" for a local paper
+        (clients link to its paper page; a server's file paths are never shown)."""
+        return arxiv_abs_url(self.arxiv_id) if self.arxiv_id else ""
 
     @property
     def has_machine_summary(self) -> bool:
@@ -92,11 +91,20 @@ class Passage(BaseModel):
     text: str
 
 
+class Omission(BaseModel):
+    """Text of an input deliberately left out of the index (a PDF's reference list), by page."""
+
+    path: str
+    what: str
+    pages: str  # "9-11"
+
+
 class Document(BaseModel):
     """What a source reader produces: a paper and the English text to index."""
 
     paper: Paper
     passages: list[Passage] = Field(default_factory=list)
+    omitted: list[Omission] = Field(default_factory=list)  # reported in the job, not stored
 
     def content_hash(self) -> str:
         """Hash of everything that affects chunks and embeddings (not topics or dates)."""
@@ -164,3 +172,5 @@ class JobReport(BaseModel):
     notices: list[str] = Field(default_factory=list)
     skipped: list[SkipReport] = Field(default_factory=list)
     seconds: dict[str, float] = Field(default_factory=dict)
+    error: str | None = Field(None, description="Why the job failed; None when it finished.")
+    omitted: list[Omission] = Field(default_factory=list)

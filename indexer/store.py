@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from indexer.errors import IndexNotFoundError, LockedError, StoreError
-from indexer.faults import checkpoint
+from indexer.faults import checkpoint, disk_full
 from indexer.models import Chunk, Document, JobReport, Paper, Passage, SourceSpec
 from indexer.store_vectors import (  # noqa: F401 - re-exported: store is the I/O facade
     faiss_size,
@@ -106,6 +106,15 @@ def generation_path(data_dir: Path, name: str | None = None) -> Path:
     return generations_dir(data_dir) / name
 
 
+def older_generations(data_dir: Path, name: str) -> list[str]:
+    """Published generations older than `name`, newest first (fallbacks for a damaged one)."""
+    root = generations_dir(data_dir)
+    if not root.is_dir():
+        return []
+    return sorted((p.name for p in root.iterdir()
+                   if p.is_dir() and not p.name.startswith(".") and p.name < name), reverse=True)
+
+
 def new_generation_name() -> str:
     """Sortable, unique generation name (UTC timestamp with microseconds)."""
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -148,6 +157,7 @@ def write_sqlite(path: Path, docs: list[tuple[Document, str]], chunks: Iterable[
                 for i, c in enumerate(chunks)
             ),
         )
+        disk_full("sqlite", path)
         con.commit()
     finally:
         con.close()
@@ -179,9 +189,15 @@ def publish_generation(data_dir: Path, staged: Path, name: str, keep: int = 2,
     checkpoint("switch")
     pointer = data_dir / "CURRENT"
     tmp = data_dir / ".CURRENT.tmp"
-    tmp.write_text(name + "\n", encoding="utf-8")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
+    try:
+        disk_full("pointer", tmp)
+        tmp.write_text(name + "\n", encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(final, ignore_errors=True)  # never published: CURRENT did not move
+        raise
     os.replace(tmp, pointer)  # the atomic switch readers observe
     prune_generations(data_dir, keep, on_prune)
     return final
@@ -272,10 +288,9 @@ def job_lock(data_dir: Path) -> Iterator[None]:
         fh.close()
         raise LockedError(f"another indexing job is running on {data_dir}") from exc
     try:
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
+        with contextlib.suppress(OSError):  # the pid is informational; a full disk may refuse it
+            os.ftruncate(fh.fileno(), 0)
+            os.pwrite(fh.fileno(), f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

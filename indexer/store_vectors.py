@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from indexer.errors import StoreError
+from indexer.faults import disk_full
 from indexer.vectors import RowArrays
 
 ROW_FILES = ("paper_of_row", "lang_of_row", "first_row", "paper_vectors")
@@ -34,6 +35,7 @@ ROW_FILES = ("paper_of_row", "lang_of_row", "first_row", "paper_vectors")
 
 def write_embeddings(gen_dir: Path, embeddings: np.ndarray, vec_rows: np.ndarray) -> None:
     """Persist the vectors (so any index can be rebuilt without re-embedding) and their rows."""
+    disk_full("vectors", gen_dir / "embeddings.npy")
     np.save(gen_dir / "embeddings.npy", np.ascontiguousarray(embeddings, dtype=np.float32))
     np.save(gen_dir / "vec_rows.npy", np.asarray(vec_rows, dtype=np.int64))
 

@@ -27,6 +27,7 @@ import numpy as np
 from indexer import store
 from indexer.config import IndexerSettings
 from indexer.errors import StoreError
+from indexer.redact import redact
 from indexer.vectors import (
     TUNE_QUERIES,
     ivf_lists,
@@ -52,7 +53,8 @@ def _client(uri: str, token: str | None) -> Any:
     try:
         return MilvusClient(uri=uri, token=token or "")
     except Exception as exc:  # pymilvus raises its own hierarchy for every connection failure
-        raise StoreError(f"cannot connect to Milvus at {uri}: {exc}".splitlines()[0]) from exc
+        message = redact(f"cannot connect to Milvus at {uri}: {exc}", [token])
+        raise StoreError(message.splitlines()[0]) from exc
 
 
 def _release_lite(path: str) -> None:

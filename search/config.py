@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.config import IndexerSettings
@@ -43,9 +44,11 @@ class ServiceSettings(BaseSettings):
     model_config = _ENV
 
     api_host: str = Field("127.0.0.1", description="Where `serve` and `run` bind the API.")
-    api_port: int = Field(8000, description="API port.")
-    ui_port: int = Field(8501, description="Streamlit UI port.")
+    api_port: int = Field(8000, ge=1, le=65535, description="API port.")
+    ui_port: int = Field(8501, ge=1, le=65535, description="Streamlit UI port.")
     api_url: str | None = Field(None, description="API base URL the UI talks to.")
+    max_body_bytes: int = Field(
+        65_536, ge=1024, description="Largest request body the API reads; larger ones get 413.")
 
     def ui_api_url(self) -> str:
         """The API URL the UI calls: `api_url`, else the API's host and port (loopback when
@@ -64,7 +67,9 @@ class LLMSettings(BaseSettings):
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1")
     model: str | None = Field(None, description="Model name sent to the LLM endpoint.")
     api_key: str | None = Field(None, description="Bearer token for the LLM endpoint.")
-    timeout: float = Field(60.0, description="Seconds before an LLM call falls back.")
+    timeout: float = Field(20.0, gt=0, description="Seconds before an LLM call falls back.")
+    max_concurrent: int = Field(
+        4, ge=1, description="Asks the API lets wait on the LLM at once; more get 503 + Retry-After.")
 
 
 class Settings(BaseModel):
@@ -95,3 +100,29 @@ class Settings(BaseModel):
     def data_dir(self) -> Path:
         """The index directory (shorthand for ``index.data_dir``)."""
         return self.index.data_dir
+
+    def secrets(self) -> list[str]:
+        """Configured credentials, which must never be shown (API key, tokens, URL passwords)."""
+        found = [self.llm.api_key, self.index.milvus_token]
+        for url in (self.llm.base_url, self.index.milvus_uri, self.service.api_url):
+            found.append(urlsplit(url).password if url else None)
+        return [s for s in found if s]
+
+
+_SECRET_FIELDS = frozenset({"api_key", "milvus_token", "base_url", "milvus_uri"})
+
+
+def setting_error(exc: ValidationError) -> str:
+    """One line naming the environment variable(s) of invalid settings, e.g.
+    ``invalid setting AVATAR_SCHOLAR_API_PORT=-1: Input should be greater than or equal to 1``.
+
+    Values of fields that may hold credentials are not echoed.
+    """
+    prefix = "AVATAR_SCHOLAR_LLM_" if exc.title == "LLMSettings" else "AVATAR_SCHOLAR_"
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(x) for x in err.get("loc", ())) or "?"
+        name = "AVATAR_SCHOLAR_DATA" if field == "data_dir" else prefix + field.upper()
+        value = "" if field in _SECRET_FIELDS else f"={err.get('input')}"
+        parts.append(f"{name}{value}: {err.get('msg', 'invalid')}")
+    return "invalid setting " + "; ".join(parts)

@@ -23,7 +23,16 @@ class GenerationError(SearchError):
     """The answer generator failed (the built-in one is used instead)."""
 
 
+class BusyError(SearchError):
+    """Too many requests are waiting on a slow resource (the LLM): HTTP 503 + Retry-After."""
+
+    def __init__(self, message: str, retry_after: int = 10) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 __all__ = [
+    "BusyError",
     "GenerationError",
     "IncompatibleIndexError",
     "IndexNotFoundError",

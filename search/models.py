@@ -186,13 +186,18 @@ class Stats(BaseModel):
 
 
 class Health(BaseModel):
-    """GET /api/health: the served generation; 503 with `detail` instead while none is loaded."""
+    """GET /api/health: the served generation; 503 with `detail` instead while none is loaded.
+
+    `status` is "ok", or "degraded" while the current generation failed to load and an
+    older one is served; `detail` then says why.
+    """
 
     status: str
     papers: int
     chunks: int
     generation: str
     built_at: datetime
+    detail: str | None = None
 
 
 class AskRequest(BaseModel):

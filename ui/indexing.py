@@ -125,6 +125,6 @@ def index_inbox(settings: IndexerSettings, embedder_factory: Callable[[], Embedd
     """
     spec = parse_source(str(inbox_dir(settings.data_dir)))
     report = build([spec], settings, embedder_factory, mode="add", progress=False,
-                   on_progress=on_progress)
+                   on_progress=on_progress, kind="upload")
     store.write_job_report(settings.data_dir, report.job("upload"))
     return report

@@ -19,7 +19,7 @@ from pathlib import Path
 import pymupdf
 
 from indexer.errors import ParseError
-from indexer.models import Document, Paper, Passage, parse_arxiv_id
+from indexer.models import Document, Omission, Paper, Passage, parse_arxiv_id
 from indexer.sources import pdf_layout as layout
 from indexer.sources import pdf_meta as meta
 from indexer.sources.pdf_layout import Block
@@ -57,7 +57,8 @@ def read_pdf(path: Path) -> Document:
 
     Returns:
         A `Document` whose paper has ``source="pdf"`` and whose passages follow the
-        reading order, without headers, footers, page numbers or the reference list.
+        reading order, without headers, footers, page numbers or the reference lists
+        (whose pages the document's `omitted` lists).
 
     Raises:
         ParseError: the file is missing, empty, not a PDF, corrupt, encrypted, or has
@@ -77,8 +78,12 @@ def read_pdf(path: Path) -> Document:
         warnings = pymupdf.TOOLS.mupdf_warnings(reset=True)
         if warnings:
             logger.debug("MuPDF warnings for %s: %s", path, " | ".join(warnings.splitlines()))
-    passages = split_sections(pages)
-    return Document(paper=_paper(path, data, pages, passages, first), passages=passages)
+    passages, dropped = split_sections(pages)
+    omitted = [Omission(path=str(path), what="reference list",
+                        pages=f"{start}-{end}" if end > start else str(start))
+               for start, end in dropped]
+    return Document(paper=_paper(path, data, pages, passages, first), passages=passages,
+                    omitted=omitted)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from indexer.redact import redact, split_credentials
 from indexer.sentences import split_sentences
 from search.answer import prompts
 from search.config import LLMSettings
@@ -61,8 +62,12 @@ class ChatClient:
     """A minimal OpenAI-compatible chat-completions client (no streaming, no tools)."""
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None,
-                 timeout: float = 60.0) -> None:
-        self.url = base_url.rstrip("/") + "/chat/completions"
+                 timeout: float = 20.0) -> None:
+        # user:password in the base URL is sent as HTTP basic auth, never as part of a URL
+        # that could reach a log; messages name the endpoint by `shown_url` only.
+        url, self._basic_auth = split_credentials(base_url.rstrip("/") + "/chat/completions")
+        self.url = url
+        self.shown_url = redact(url, [api_key])
         self.model = model
         self.api_key = api_key
         self.timeout = timeout
@@ -77,13 +82,14 @@ class ChatClient:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body = {"model": self.model, "messages": messages, "temperature": temperature}
         try:
-            resp = httpx.post(self.url, json=body, headers=headers, timeout=self.timeout)
+            resp = httpx.post(self.url, json=body, headers=headers, auth=self._basic_auth,
+                              timeout=self.timeout)
         except httpx.TimeoutException as exc:
             raise GenerationError(f"timeout after {self.timeout:g}s") from exc
         except httpx.HTTPError as exc:
-            raise GenerationError(f"cannot reach {self.url}: {type(exc).__name__}") from exc
+            raise GenerationError(f"cannot reach {self.shown_url}: {type(exc).__name__}") from exc
         if resp.status_code != 200:
-            raise GenerationError(f"HTTP {resp.status_code} from {self.url}")
+            raise GenerationError(f"HTTP {resp.status_code} from {self.shown_url}")
         try:
             content = resp.json()["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError) as exc:

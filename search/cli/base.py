@@ -32,6 +32,25 @@ class Command:
     run: Runner
 
 
+def bounded_int(low: int, high: int, what: str = "a number") -> Callable[[str], int]:
+    """An argparse type: an integer in low..high, else a one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: use {low}-{high}")
+        return value
+
+    return parse
+
+
+PORT = bounded_int(1, 65535, "a port number")
+COUNT = bounded_int(1, 100, "a number")  # result counts: the API's limit for k
+
+
 def no_args(parser: argparse.ArgumentParser) -> None:
     """For commands without arguments of their own."""
 
@@ -53,6 +72,13 @@ def report_build(report: BuildReport, settings: Settings, kind: str) -> int:
     for skip in report.skipped:
         where = f"{skip.path} [{skip.entry}]" if skip.entry else skip.path
         sys.stderr.write(f"skipped: {where}: {skip.reason}\n")
+    if 0 < len(report.omitted) <= 3:
+        for o in report.omitted:
+            sys.stderr.write(f"note: left out the {o.what} of {o.path} (pages {o.pages})\n")
+    elif report.omitted:
+        files = len({o.path for o in report.omitted})
+        sys.stderr.write(f"note: left out the reference lists of {files} PDFs (their pages are"
+                         " in the job report: avatar-scholar jobs --json)\n")
     store.write_job_report(settings.data_dir, report.job(kind))
     sys.stderr.write(f"{kind}: {report.summary()}\n")
     return EXIT_OK

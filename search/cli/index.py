@@ -16,7 +16,14 @@ from indexer.defaults import arxiv_specs
 from indexer.embed import embedder_for
 from indexer.errors import IndexerError, LockedError
 from indexer.models import SourceSpec
-from search.cli.base import Command, json_flag, no_args, print_json, report_build
+from search.cli.base import (
+    Command,
+    bounded_int,
+    json_flag,
+    no_args,
+    print_json,
+    report_build,
+)
 from search.config import Settings
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -26,7 +33,8 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help='a folder or file (PDF, ChatPaperFree digest .md, .jsonl[.gz]), or "arxiv:QUERY"')
     p.add_argument("--since", help="arXiv: only papers submitted on/after this date (YYYY-MM-DD)")
-    p.add_argument("--max", type=int, default=200, help="arXiv: at most this many papers per query")
+    p.add_argument("--max", type=bounded_int(1, 100_000), default=200,
+                   help="arXiv: at most this many papers per query")
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,7 +95,7 @@ def run_update(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write("no arXiv queries configured in sources.toml; nothing to update\n")
         return 0
     report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
-                   use_watermarks=True, progress=not args.quiet)
+                   use_watermarks=True, progress=not args.quiet, kind="update")
     return report_build(report, settings, "update")
 
 
@@ -138,7 +146,7 @@ def _reindex_args(p: argparse.ArgumentParser) -> None:
 
 
 def _jobs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--limit", type=int, default=10, help="how many recent jobs")
+    p.add_argument("--limit", type=bounded_int(1, 200), default=10, help="how many recent jobs")
     json_flag(p)
 
 

@@ -11,11 +11,15 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
 
 from indexer.errors import IndexerError, IndexNotFoundError, LockedError
+from indexer.redact import RedactingFilter
 from search.cli import index, query, run, serve, ui
 from search.cli.base import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_INDEX, EXIT_USAGE, Command
-from search.config import Settings
+from search.config import Settings, setting_error
 from search.errors import SearchError
 
 # Every subcommand, in the order `--help` lists them.
@@ -23,9 +27,16 @@ COMMANDS: list[Command] = [*index.COMMANDS, *query.COMMANDS, serve.COMMAND, ui.C
                            run.COMMAND]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``error: ...``) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full CLI, with a subparser per command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="avatar-scholar",
         description="Search, ask and index research papers on avatars and digital humans.",
         epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 index locked by another job, 4 no index.",
@@ -60,7 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     command = next(c for c in COMMANDS if c.name == args.command)
     try:
-        return command.run(args, settings_from(args))
+        settings = settings_from(args)
+    except ValidationError as exc:  # an AVATAR_SCHOLAR_* variable holds a bad value
+        return _fail(ValueError(setting_error(exc)), EXIT_USAGE)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter(settings.secrets()))
+    try:
+        return command.run(args, settings)
     except LockedError as exc:
         return _fail(exc, EXIT_LOCKED)
     except IndexNotFoundError as exc:

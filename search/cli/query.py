@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from indexer.models import parse_arxiv_id
-from search.cli.base import Command, json_flag, print_json
+from search.cli.base import COUNT, Command, json_flag, print_json
 from search.config import Settings
 from search.errors import QueryError
 from search.models import Answer, Filters, Hit, PassageHit, PassageSearchResponse
@@ -17,7 +17,7 @@ from search.models import Answer, Filters, Hit, PassageHit, PassageSearchRespons
 
 def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("query", help="words, a question (English or 中文), or an arXiv id/URL")
-    p.add_argument("-k", type=int, default=10, help="number of papers (default 10)")
+    p.add_argument("-k", type=COUNT, default=10, help="number of papers, 1-100 (default 10)")
     p.add_argument("--since", help="only papers dated on/after YYYY-MM-DD")
     p.add_argument("--until", help="only papers dated on/before YYYY-MM-DD")
     p.add_argument("--topic", help="only papers of this digest topic")
@@ -42,8 +42,9 @@ def format_hit(i: int, h: Hit) -> str:
     when = h.published or h.first_seen or ""
     where = h.section + (f", p. {h.page}" if h.page else "")
     excerpt = h.excerpt if len(h.excerpt) <= 300 else h.excerpt[:297] + "..."
+    url = f" · {h.url}" if h.url else ""
     return (f"{i:2d}. [{h.score:.3f}] {h.title}\n    {h.arxiv_id or h.paper_id} · {when} · "
-            f"{authors}\n    topics: {', '.join(h.topics) or '-'} · {h.url}\n"
+            f"{authors}\n    topics: {', '.join(h.topics) or '-'}{url}\n"
             f"    {where}: {excerpt}\n")
 
 
@@ -86,13 +87,14 @@ def run_similar(args: argparse.Namespace, settings: Settings) -> int:
 
 def _similar_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paper", help="arXiv id (or URL) of a paper in the index")
-    p.add_argument("-k", type=int, default=10, help="number of papers (default 10)")
+    p.add_argument("-k", type=COUNT, default=10, help="number of papers, 1-100 (default 10)")
     json_flag(p)
 
 
 def _ask_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("question", help="a question in English or 中文")
-    p.add_argument("-k", type=int, default=8, help="papers to draw evidence from (default 8)")
+    p.add_argument("-k", type=COUNT, default=8,
+                   help="papers to draw evidence from, 1-100 (default 8)")
     p.add_argument("--json", action="store_true", help="print the API's JSON shape")
 
 

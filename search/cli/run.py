@@ -2,17 +2,19 @@
 
 This is what `make run` calls. The API and the Streamlit UI run as child processes
 (the same console script's `serve` and `ui`), both stopped on Ctrl-C or when either
-exits.
+exits, and killed by the kernel if `run` itself is killed (even with SIGKILL).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from indexer import store
 from indexer.build import build
@@ -20,6 +22,8 @@ from indexer.defaults import default_specs
 from indexer.embed import embedder_for
 from search.cli.base import Command, port_in_use, report_build
 from search.config import Settings
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def ensure_default_index(settings: Settings, quiet: bool = False) -> None:
@@ -36,9 +40,26 @@ def ensure_default_index(settings: Settings, quiet: bool = False) -> None:
     report_build(report, settings, "index")
 
 
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel SIGKILL the child when this process dies, however
+    it dies (SIGKILL included), so the API and the UI never outlive `run` holding their
+    ports. The setting survives exec (``ui`` execs Streamlit). Linux only; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork, called after
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return set_death_signal
+
+
 def _child(args: list[str], settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "search", "--data-dir", str(settings.data_dir), *args]
-    return subprocess.Popen(cmd, env=env, start_new_session=True)
+    return subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=die_with_parent())
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:

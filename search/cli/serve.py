@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import logging
 import socket
 import sys
 from typing import TYPE_CHECKING
 
 from indexer.embed import Embedder, embedder_for
-from search.cli.base import EXIT_ERROR, Command
+from search.cli.base import EXIT_ERROR, PORT, Command, bounded_int
 from search.config import Settings
 from search.service.batching import BatchingEmbedder
 
@@ -36,15 +37,15 @@ def served_searcher(settings: Settings, threads: int = 1) -> Searcher:
         backend = engine.snapshot.manifest.backend if engine else settings.index.backend
         return BatchingEmbedder(embedder_for(settings.index, backend, threads))
 
-    engine = Searcher(settings, embedder_factory=embedder)
+    engine = Searcher(settings, embedder_factory=embedder, fallback=True)
     return engine
 
 
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to bind (default: 127.0.0.1 or $AVATAR_SCHOLAR_API_HOST)")
-    p.add_argument("--port", type=int,
+    p.add_argument("--port", type=PORT,
                    help="port to listen on (default: 8000 or $AVATAR_SCHOLAR_API_PORT)")
-    p.add_argument("--threads", "--torch-threads", type=int, default=1, metavar="N",
+    p.add_argument("--threads", "--torch-threads", type=bounded_int(1, 256), default=1, metavar="N",
                    help="threads per query encoding (default 1: concurrent requests use the"
                         " other cores; more only helps a single client on an idle machine)")
 
@@ -72,6 +73,16 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def exposed(host: str) -> bool:
+    """True unless `host` is a loopback address: the API would be reachable from other machines."""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost: assume it is reachable
+        return True
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Bind the port, then run uvicorn with one app (one model, one index) until stopped."""
     host = args.host or settings.service.api_host
@@ -85,6 +96,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             reason = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
         sys.stderr.write(f"error: {reason}\n")
         return EXIT_ERROR
+    if exposed(host):  # printed even with -q: nothing else says the API is open to the network
+        sys.stderr.write(f"warning: the API has no authentication and {host}:{port} is reachable"
+                         " from other machines; put it behind a reverse proxy with authentication"
+                         " (docs/operations.md)\n")
     import uvicorn
 
     from search.service.app import create_app

@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from search.cli.base import EXIT_ERROR, Command, port_in_use
+from search.cli.base import EXIT_ERROR, PORT, Command, port_in_use
 from search.config import Settings
 
 UI_HOST = "127.0.0.1"
@@ -43,7 +43,7 @@ def streamlit_command(port: int) -> list[str]:
 
 
 def _ui_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, help="UI port (default: 8501 or $AVATAR_SCHOLAR_UI_PORT)")
+    p.add_argument("--port", type=PORT, help="UI port (default: 8501 or $AVATAR_SCHOLAR_UI_PORT)")
     p.add_argument("--api-url", help="API base URL (default: $AVATAR_SCHOLAR_API_URL, else "
                                      "http://127.0.0.1:$AVATAR_SCHOLAR_API_PORT)")
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from indexer.models import Paper, arxiv_pdf_url
+from indexer.redact import public_source
 from search.models import (
     Filters,
     MachineGenerated,
@@ -105,5 +106,5 @@ def stats(snap: Snapshot) -> Stats:
         with_machine_summary=sum(p.has_machine_summary for p in snap.papers),
         with_code=sum("code" in p.links for p in snap.papers),
         arxiv_papers=sum(p.arxiv_id is not None for p in snap.papers),
-        sources=m.sources, build_seconds=m.seconds,
+        sources=[public_source(s, snap.data_dir) for s in m.sources], build_seconds=m.seconds,
     )

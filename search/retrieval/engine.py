@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from indexer import store
 from indexer.embed import Embedder, embedder_for
 from indexer.errors import StoreError
 from indexer.models import Paper
@@ -30,18 +31,22 @@ from search.retrieval.passages import (
     rows_of_papers,
 )
 from search.retrieval.query import ParsedQuery, parse_query
-from search.retrieval.snapshot import Snapshot, load_snapshot
+from search.retrieval.snapshot import Snapshot, load_snapshot, release_memory
 
 logger = logging.getLogger(__name__)
 
 RetrievalMode = Literal["hybrid", "dense", "sparse"]
+RETRY_FAILED = 30.0  # seconds before a generation that failed to load is tried again
+RELEASE_DELAY = 2.0  # seconds after a switch before the old generation's memory is trimmed
 
 
 class Searcher:
     """Hybrid (dense + BM25) search over the current index generation."""
 
     def __init__(self, settings: Settings,
-                 embedder_factory: Callable[[], Embedder] | None = None) -> None:
+                 embedder_factory: Callable[[], Embedder] | None = None, *,
+                 fallback: bool = False) -> None:
+        """`fallback` (servers): start on an older generation if the current one is damaged."""
         self.settings = settings
         # Queries are encoded by the backend that built the served index (its manifest),
         # not the configured default: an index built with torch keeps torch queries.
@@ -52,7 +57,16 @@ class Searcher:
         self._reload_lock = threading.Lock()
         self._checked = 0.0
         self._names: tuple[str, NameIndex] | None = None
-        self.snapshot: Snapshot = load_snapshot(settings.index)
+        self._failed: tuple[str | None, float, str] | None = None  # (generation, when, why)
+        self.snapshot: Snapshot = load_snapshot(settings.index, fallback=fallback)
+        if self.snapshot.degraded:
+            self._failed = (store.current_generation(settings.data_dir), time.monotonic(),
+                            self.snapshot.degraded)
+
+    @property
+    def degraded(self) -> str | None:
+        """Why the current generation is not the one served (None when it is)."""
+        return self._failed[2] if self._failed else None
 
     @property
     def embedder(self) -> Embedder:
@@ -77,7 +91,12 @@ class Searcher:
             return self.snapshot
         self._checked = now
         if self.snapshot.is_current():
+            self._failed = None  # CURRENT points at what is served again
             return self.snapshot
+        failed = self._failed
+        if failed and failed[0] == store.current_generation(self.settings.data_dir) \
+                and now - failed[1] < RETRY_FAILED:
+            return self.snapshot  # that generation is damaged: do not reload it per request
         # One thread loads while the others keep answering from the old snapshot.
         if not self._reload_lock.acquire(blocking=False):
             return self.snapshot
@@ -90,16 +109,26 @@ class Searcher:
 
     def _switch(self) -> None:
         """Load the generation CURRENT names; a broken one is logged and not served."""
+        name = store.current_generation(self.settings.data_dir)
         try:
             fresh = load_snapshot(self.settings.index)
         except (StoreError, OSError) as exc:
-            logger.warning("keeping generation %s: the new one failed to load: %s",
-                           self.snapshot.generation, exc)
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            if not self._failed or self._failed[0] != name:
+                logger.warning("keeping generation %s: %s failed to load: %s",
+                               self.snapshot.generation, name, why)
+            self._failed = (name, time.monotonic(),
+                            f"{why}; serving the previous generation {self.snapshot.generation}")
             return
         if self._embedder is not None:
             fresh.check_model(self._embedder)
         logger.info("switched to index generation %s", fresh.generation)
-        self.snapshot = fresh
+        self.snapshot = fresh  # the old one closes its files when its last request ends
+        self._failed = None
+        # Once the requests still on the old generation are done (moments), trim the heap.
+        timer = threading.Timer(RELEASE_DELAY, release_memory)
+        timer.daemon = True
+        timer.start()
 
     def parse(self, query: str) -> ParsedQuery:
         """The query validated and expanded once, to hand to `search` and `passages`."""

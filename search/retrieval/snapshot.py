@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import math
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from indexer.embed import Embedder
 from indexer.errors import StoreError
 from indexer.models import Paper
 from indexer.vectorstore import VectorStore, open_store
+from indexer.verify import check_answers, check_database
 from search.errors import IncompatibleIndexError
 from search.models import Hit
 
@@ -26,14 +31,29 @@ class Snapshot:
     BM25) is memory-mapped; chunk texts stay in SQLite and are read per hit.
     """
 
+    degraded: str | None = None  # set by load_snapshot when this stands in for a damaged one
+
     def __init__(self, data_dir: Path, generation: str, milvus_token: str | None = None) -> None:
         self.data_dir = data_dir
         self.generation = generation
         self.path = store.generation_path(data_dir, generation)
         self.manifest = store.read_manifest(self.path)
-        self._con = store.connect_readonly(self.path)
+        self._con: sqlite3.Connection | None = store.connect_readonly(self.path)
+        self.vectors: VectorStore | None = None
         self._db_lock = threading.Lock()  # one sqlite connection shared by request threads
-        docs = store.read_papers(self._con)
+        try:
+            self._load(self._con, milvus_token)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"damaged index database in {self.path}: {exc}") from exc
+        except BaseException:
+            self.close()  # a failed load must not keep the generation's files open
+            raise
+
+    def _load(self, con: sqlite3.Connection, milvus_token: str | None) -> None:
+        """Read papers and row arrays, open the indexes, and check that they answer."""
+        check_database(self.path / "papers.sqlite", con, self.manifest)
+        docs = store.read_papers(con)
         self.papers: list[Paper] = [paper for paper, _ in docs.values()]
         self.paper_index = {p.paper_id: i for i, p in enumerate(self.papers)}
         rows = store.read_rows(self.path)
@@ -44,8 +64,28 @@ class Snapshot:
         self.row_of_vec: np.ndarray = rows.row_of_vec
         self.first_row_of: np.ndarray = rows.first_row
         self.paper_vectors: np.ndarray = rows.paper_vectors
-        self.vectors: VectorStore = open_store(self.path, self.manifest, milvus_token)
+        self.vectors = open_store(self.path, self.manifest, milvus_token)
         self.bm25: Any = store.read_bm25(self.path)
+        probe = self.paper_vectors[0] if len(self.paper_vectors) and self.manifest.vectors else None
+        check_answers(self.path, self.vectors, self.bm25, probe)
+
+    def close(self) -> None:
+        """Release the database connection and the vector index (Milvus Lite's server).
+
+        Runs when the last reference goes (`__del__`), so a generation that was switched
+        away from holds no file open once its last request has finished: the connection
+        would otherwise wait for the cycle collector (sqlite3 connections are in a cycle).
+        """
+        con, self._con = getattr(self, "_con", None), None
+        if con is not None:
+            con.close()
+        vectors, self.vectors = getattr(self, "vectors", None), None
+        if vectors is not None:
+            vectors.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter shutdown there is no one to tell
+            self.close()
 
     def is_current(self) -> bool:
         """False once a newer generation has been published."""
@@ -71,7 +111,7 @@ class Snapshot:
             ids = np.nonzero(allowed[self.row_of_vec])[0].astype(np.int64)
             if not len(ids):
                 return [], []
-        found, sims = self.vectors.search(qvec, n, ids)
+        found, sims = self._vectors().search(qvec, n, ids)
         return [int(self.row_of_vec[v]) for v in found], [float(x) for x in sims]
 
     def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None
@@ -97,22 +137,30 @@ class Snapshot:
         n_docs, indptr = int(scores["num_docs"]), scores["indptr"]
         df = int(indptr[vocab[token] + 1] - indptr[vocab[token]]) if token in vocab else 0
         return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    def _vectors(self) -> VectorStore:
+        if self.vectors is None:
+            raise StoreError(f"index generation {self.generation} was closed")
+        return self.vectors
+
+    def _query(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        """Rows of a query on the chunk database; damage found only now is a StoreError (503)."""
+        with self._db_lock:
+            if self._con is None:
+                raise StoreError(f"index generation {self.generation} was closed")
+            try:
+                return self._con.execute(sql, args).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"damaged index database in {self.path}: {exc}") from exc
 
     def chunk(self, row: int) -> tuple[str, str, int | None, str]:
         """(text, section, page, chunk id) of a chunk row."""
-        with self._db_lock:
-            r = self._con.execute(
-                "SELECT text, section, page, chunk_id FROM chunks WHERE row = ?", (row,)
-            ).fetchone()
+        r = self._query("SELECT text, section, page, chunk_id FROM chunks WHERE row = ?", (row,))[0]
         return r[0], r[1], r[2], r[3]
 
     def chunks_of(self, paper_id: str) -> list[tuple[str, str, int | None]]:
         """(section, text, page) of every chunk of a paper, in order."""
-        with self._db_lock:
-            rows = self._con.execute(
-                "SELECT section, text, page FROM chunks WHERE paper_id = ? ORDER BY row",
-                (paper_id,),
-            ).fetchall()
+        rows = self._query("SELECT section, text, page FROM chunks WHERE paper_id = ? ORDER BY row",
+                           (paper_id,))
         return [(r[0], r[1], r[2]) for r in rows]
 
     def hit(self, paper: int, score: float, row: int) -> Hit:
@@ -127,7 +175,46 @@ class Snapshot:
         )
 
 
-def load_snapshot(settings: IndexerSettings) -> Snapshot:
-    """Load the current generation. Raises IndexNotFoundError when there is none."""
+def release_memory() -> None:
+    """Hand memory freed by a replaced snapshot back to the OS.
+
+    Its papers and keyword vocabulary are many small objects; once they are freed, a
+    collection clears any cycles left and glibc's `malloc_trim` returns the emptied heap
+    pages, which it otherwise keeps, so a server's RSS does not ratchet up per switch.
+    """
+    gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _libc_trim() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_malloc_trim = _libc_trim()
+
+
+def load_snapshot(settings: IndexerSettings, fallback: bool = False) -> Snapshot:
+    """Load the current generation. Raises IndexNotFoundError when there is none, and
+    StoreError when it is damaged.
+
+    With `fallback` (the server), a damaged current generation gives way to the newest
+    older one that loads; the snapshot's `degraded` then says why.
+    """
     path = store.generation_path(settings.data_dir)
-    return Snapshot(settings.data_dir, path.name, settings.milvus_token)
+    try:
+        return Snapshot(settings.data_dir, path.name, settings.milvus_token)
+    except StoreError as exc:
+        if not fallback:
+            raise
+        for older in store.older_generations(settings.data_dir, path.name):
+            try:
+                snap = Snapshot(settings.data_dir, older, settings.milvus_token)
+            except StoreError:
+                continue
+            snap.degraded = f"{str(exc).splitlines()[0]}; serving the older generation {older}"
+            return snap
+        raise

@@ -10,8 +10,10 @@ the threadpool.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,10 +22,19 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import StoreError
+from indexer.redact import public_text
+from search.answer.llm import client_from_settings
 from search.config import Settings
-from search.errors import GenerationError, IncompatibleIndexError, PaperNotFoundError, QueryError
+from search.errors import (
+    BusyError,
+    GenerationError,
+    IncompatibleIndexError,
+    PaperNotFoundError,
+    QueryError,
+)
 from search.retrieval.engine import Searcher
 from search.service.deps import SearcherFactory, SearcherHolder
+from search.service.limits import BodyLimit, LLMSlots
 from search.service.routes import add_catalogue_routes, add_paper_routes, add_search_routes
 
 logger = logging.getLogger(__name__)
@@ -47,13 +58,15 @@ def _readable(exc: Exception) -> tuple[str, list[dict[str, Any]]]:
     return "; ".join(f"{e['loc']}: {e['msg']}" for e in errors) or "invalid request", errors
 
 
-def _add_error_handlers(app: FastAPI) -> None:
-    """Domain errors → 404/422/503 with a one-line detail; anything else → a bare 500."""
+def _add_error_handlers(app: FastAPI, data_dir: Path) -> None:
+    """Domain errors → 404/422/503 with a one-line detail; anything else → a bare 500.
+
+    Paths in details are shown relative to the data directory (or as file names)."""
 
     def status(code: int) -> Callable[[Request, Exception], JSONResponse]:
         def handler(request: Request, exc: Exception) -> JSONResponse:
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            return JSONResponse({"detail": detail}, status_code=code)
+            return JSONResponse({"detail": public_text(detail, data_dir)}, status_code=code)
 
         return handler
 
@@ -69,24 +82,38 @@ def _add_error_handlers(app: FastAPI) -> None:
         logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
+    def busy(request: Request, exc: Exception) -> JSONResponse:
+        seconds = exc.retry_after if isinstance(exc, BusyError) else 10
+        return JSONResponse({"detail": str(exc)}, status_code=503,
+                            headers={"Retry-After": str(seconds)})
+
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(BusyError, busy)
     app.add_exception_handler(Exception, internal)
 
 
 def create_app(settings: Settings, searcher_factory: SearcherFactory | None = None) -> FastAPI:
     """The API app. `searcher_factory` lets tests share one model; the default loads its own."""
-    holder = SearcherHolder(searcher_factory or (lambda: Searcher(settings)))
+    holder = SearcherHolder(searcher_factory or (lambda: Searcher(settings, fallback=True)))
+    llm = settings.llm
+    # Only with an LLM configured can an ask wait long on something outside this process.
+    slots = (LLMSlots(llm.max_concurrent, retry_after=max(1, math.ceil(llm.timeout / 2)))
+             if client_from_settings(llm) else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(holder.warm_up)
         yield
+        if slots is not None:
+            slots.close()
 
     app = FastAPI(title="Avatar Scholar", version="0.1.0", lifespan=lifespan,
                   description="Hybrid search and cited overviews over papers on avatars and "
                               "digital humans.")
     app.state.searchers = holder
-    _add_error_handlers(app)
+    app.state.llm_slots = slots
+    app.add_middleware(BodyLimit, max_bytes=settings.service.max_body_bytes)
+    _add_error_handlers(app, settings.data_dir)
     add_search_routes(app, settings)
     add_catalogue_routes(app, settings)
     add_paper_routes(app)

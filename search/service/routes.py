@@ -10,9 +10,11 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field, create_model
+from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import StoreError
 from indexer.models import JobReport
+from indexer.redact import public_job, public_text, redact
 from indexer.store import read_job_reports
 from search.answer.ask import answer
 from search.config import Settings
@@ -32,6 +34,7 @@ from search.models import (
 )
 from search.retrieval import catalogue
 from search.service.deps import FiltersDep, SearcherDep, find_paper
+from search.service.limits import LLMSlots
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +51,15 @@ def add_search_routes(app: FastAPI, settings: Settings) -> None:
     def health(request: Request) -> Health | JSONResponse:
         """Which generation is served, with its size."""
         try:
-            snap = request.app.state.searchers.get().refresh()
+            searcher = request.app.state.searchers.get()
+            snap = searcher.refresh()
         except (StoreError, IncompatibleIndexError) as exc:
-            return JSONResponse({"status": "unavailable", "detail": str(exc).splitlines()[0]},
-                                status_code=503)
-        return Health(status="ok", papers=len(snap.papers), chunks=len(snap.paper_of_row),
+            why = public_text(str(exc).splitlines()[0], settings.data_dir)
+            return JSONResponse({"status": "unavailable", "detail": why}, status_code=503)
+        problem = searcher.degraded
+        detail = public_text(problem, settings.data_dir) if problem else None
+        return Health(status="degraded" if problem else "ok", detail=detail,
+                      papers=len(snap.papers), chunks=len(snap.paper_of_row),
                       generation=snap.generation, built_at=snap.manifest.built_at)
 
     @app.get("/api/search", response_model=SearchResponse | PassageSearchResponse)
@@ -71,13 +78,26 @@ def add_search_routes(app: FastAPI, settings: Settings) -> None:
         return searcher.search(q, k=k, filters=filters)
 
     ask_body = ask_request_model(settings.ranking.max_query_chars)
+    secrets = settings.secrets()
 
     @app.post("/api/ask", response_model=Answer,
-              responses={503: {"description": "No index loaded yet."}})
-    def ask(body: ask_body, searcher: SearcherDep) -> Answer:  # type: ignore[valid-type]
+              responses={503: {"description": "No index loaded yet, or every LLM slot is busy"
+                                              " (then with Retry-After)."},
+                         413: {"description": "Request body over the size limit."}})
+    async def ask(body: ask_body, searcher: SearcherDep,  # type: ignore[valid-type]
+                  http: Request) -> Answer:
         """A short overview of the best passages, each claim citing an excerpt [n]."""
         request: AskRequest = body
-        return answer(searcher, request.question, k=request.k, llm_settings=settings.llm)
+        slots: LLMSlots | None = http.app.state.llm_slots
+        if slots is None:  # no LLM: the built-in overview, in the shared threadpool
+            result = await run_in_threadpool(answer, searcher, request.question, k=request.k,
+                                             llm_settings=settings.llm)
+        else:
+            result = await slots.run(answer, searcher, request.question, k=request.k,
+                                     llm_settings=settings.llm)
+        # Notices quote LLM errors; no credential may ride along with them.
+        result.notices = [redact(n, secrets) for n in result.notices]
+        return result
 
 
 def add_catalogue_routes(app: FastAPI, settings: Settings) -> None:
@@ -102,8 +122,10 @@ def add_catalogue_routes(app: FastAPI, settings: Settings) -> None:
 
     @app.get("/api/jobs", response_model=list[JobReport])
     def jobs(limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[JobReport]:
-        """Recent indexing job reports, newest first."""
-        return read_job_reports(settings.data_dir, limit)
+        """Recent indexing job reports, newest first (paths relative to the data directory)."""
+        secrets = settings.secrets()
+        return [public_job(r, settings.data_dir, secrets)
+                for r in read_job_reports(settings.data_dir, limit)]
 
 
 def add_paper_routes(app: FastAPI) -> None:

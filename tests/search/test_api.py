@@ -26,7 +26,7 @@ from search.service.deps import parse_day
 HIT_KEYS = {"arxiv_id", "title", "authors", "published", "topics", "score", "excerpt", "section",
             "page", "url"}
 SEARCH_KEYS = {"query", "took_ms", "total", "hits"}
-HEALTH_KEYS = {"status", "papers", "chunks", "generation", "built_at"}
+HEALTH_KEYS = {"status", "papers", "chunks", "generation", "built_at", "detail"}
 XSS_TITLE = '<script>alert("x")</script> **Bold** [link](javascript:alert(1)) & {braces} 100%'
 
 

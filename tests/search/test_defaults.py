@@ -74,7 +74,8 @@ def test_run_refuses_a_port_in_use(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = {**os.environ, "AVATAR_SCHOLAR_API_PORT": str(port), "AVATAR_SCHOLAR_UI_PORT": "0",
+        env = {**os.environ, "AVATAR_SCHOLAR_API_PORT": str(port),
+               "AVATAR_SCHOLAR_UI_PORT": str(_free_port()),
                "HF_HUB_OFFLINE": "1"}
         proc = subprocess.run([sys.executable, "-m", "search", "--data-dir", str(tmp_path), "run"],
                               capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
