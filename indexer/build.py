@@ -26,6 +26,7 @@ from indexer.collect import Collected, collect
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.faults import checkpoint
+from indexer.fulltext import attach_cached
 from indexer.merge import merge_all, merge_pair
 from indexer.models import Chunk, Document, JobReport, SkipReport, SourceSpec
 from indexer.vectors import build_bm25, pick_kind, query_spans, row_arrays
@@ -53,6 +54,7 @@ class BuildReport:
     skipped: list[SkipReport] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    arxiv_ids: list[str] = field(default_factory=list)  # papers the arXiv API gave this job
 
     def job(self, kind: str) -> JobReport:
         """The stored form of this report, for a job of `kind` (index, reindex, upload, ...)."""
@@ -254,11 +256,14 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         watermarks = mode == "reindex" if use_watermarks is None else use_watermarks
         got = collect(specs, settings, incremental=watermarks, progress=progress)
         report.skipped, report.notices = got.skipped, got.notices
-        if prev is not None and not got.documents and (mode == "add" or not got.complete):
+        report.arxiv_ids = [d.paper.paper_id for d in got.documents if d.paper.source == "arxiv"]
+        docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
+        docs, attached = attach_cached(docs, data_dir)  # full text from the PDF cache
+        if prev is not None and not got.documents and not attached and (
+                mode == "add" or not got.complete):
             report.notices.append("nothing new from the sources; the index is unchanged")
             report.papers = len(prev.docs)
             return report
-        docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
         report.seconds["parse"] = time.perf_counter() - t0
         checkpoint("parse")
         if not docs and prev is None:

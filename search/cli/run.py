@@ -2,7 +2,8 @@
 
 This is what `make run` calls. The API and the Streamlit UI run as child processes
 (the same console script's `serve` and `ui`), both stopped on Ctrl-C or when either
-exits.
+exits. When arXiv is reachable and full text is on, a third child fetches the papers'
+full text in the background (`avatar-scholar fulltext`); it is stopped with them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from indexer.build import build
 from indexer.defaults import default_specs
 from indexer.embed import embedder_for
 from search.cli.base import Command, port_in_use, report_build
+from search.cli.fulltext import start_background
 from search.config import Settings
 
 
@@ -74,17 +76,20 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     procs = [_child(["serve", "--host", host, "--port", str(api_port)], settings, env),
              _child(["ui"], settings, env)]
+    enrich = start_background(settings, env)  # full text, never waited for
     sys.stdout.write(f"Avatar Scholar API: {api_url}/docs\nAvatar Scholar UI:  http://{host}:{ui_port}\n"
                      "Press Ctrl-C to stop both.\n")
     sys.stdout.flush()
     try:
         while all(p.poll() is None for p in procs):
+            if enrich is not None:
+                enrich.poll()  # reap it when it is done; it is not watched like the others
             time.sleep(0.5)
         return next(p.returncode for p in procs if p.returncode is not None) or 1
     except KeyboardInterrupt:
         return 0
     finally:
-        _stop(procs)
+        _stop(procs + ([enrich] if enrich is not None else []))
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import Field, create_model
 
 from indexer.errors import StoreError
-from indexer.models import JobReport
-from indexer.store import read_job_reports
+from indexer.models import FulltextProgress, JobReport
+from indexer.store import read_job_reports, read_progress
 from search.answer.ask import answer
 from search.config import Settings
 from search.errors import IncompatibleIndexError
@@ -98,6 +98,12 @@ def add_catalogue_routes(app: FastAPI, settings: Settings) -> None:
     def jobs(limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[JobReport]:
         """Recent indexing job reports, newest first."""
         return read_job_reports(settings.data_dir, limit)
+
+    @app.get("/api/fulltext", response_model=FulltextProgress | None)
+    def fulltext() -> FulltextProgress | None:
+        """The full-text job (arXiv PDFs being fetched and indexed): done/total, ETA, state;
+        null when none has run."""
+        return read_progress(settings.data_dir)
 
 
 def add_paper_routes(app: FastAPI) -> None:
