@@ -61,11 +61,16 @@ class FulltextReport(BuildReport):
 
     def summary(self) -> str:
         """The one line printed at the end of the job."""
-        gens = f"{len(self.batches)} generation{'s' * (len(self.batches) != 1)} published"
         earlier = f", {self.given_up} given up earlier" if self.given_up else ""
-        return (f"{self.attached} full texts added, {len(self.skipped)} skipped{earlier};"
-                f" {self.downloaded} PDFs downloaded ({self.downloaded_bytes / 1e6:.1f} MB);"
-                f" {self.left} papers still without full text; {gens}; {self.wall:.1f}s")
+        return (f"{plural(self.attached, 'full text')} added, {len(self.skipped)} skipped{earlier};"
+                f" {plural(self.downloaded, 'PDF')} downloaded ({self.downloaded_bytes / 1e6:.1f} MB);"
+                f" {plural(self.left, 'paper')} still without full text;"
+                f" {plural(len(self.batches), 'generation')} published; {self.wall:.1f}s")
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 paper``, ``2 papers``."""
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 @dataclass

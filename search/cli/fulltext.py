@@ -17,7 +17,7 @@ from indexer import store
 from indexer.build import BuildReport
 from indexer.embed import embedder_for
 from indexer.errors import LockedError
-from indexer.fulltext_job import FulltextReport, run_fulltext
+from indexer.fulltext_job import FulltextReport, plural, run_fulltext
 from indexer.models import parse_arxiv_id
 from indexer.sources.arxiv import network_available
 from search.cli.base import EXIT_OK, EXIT_USAGE, Command, report_build
@@ -31,7 +31,7 @@ def _report(report: FulltextReport, settings: Settings) -> None:
     notices, skip lines, summary and a stored job report."""
     if not report.total and not report.batches and not report.skipped:
         line = report.notices[-1] if report.notices else (
-            f"nothing to do: {report.left} papers without full text"
+            f"nothing to do: {plural(report.left, 'paper')} without full text"
             + (f" ({report.given_up} given up earlier; --retry-skipped asks again)"
                if report.given_up else ""))
         sys.stderr.write(f"fulltext: {line}\n")
