@@ -65,7 +65,7 @@ class IndexerSettings(BaseSettings):
     keep_pdfs: bool = Field(
         True,
         description="Keep downloaded PDFs under pdfs/; false keeps only their parsed text"
-        " (a tenth of the disk), which is all the index needs.",
+        " (about 1 % of the disk), which is all the index needs.",
     )
     vector_store: Literal["faiss", "milvus"] = Field(
         "faiss",

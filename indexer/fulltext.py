@@ -109,7 +109,7 @@ def attach_cached(docs: list[Document], data_dir: Path) -> tuple[list[Document],
 
 
 def parse_to_cache(arxiv_id: str, version: int | None, data_dir: Path, keep_pdf: bool) -> Parsed:
-    """Parse a cached PDF and store its passages next to it; runs in a worker process.
+    """Parse a cached PDF and store its passages next to it (picklable, for a worker process).
 
     A PDF that cannot be read, holds no body or is another paper's (its arXiv stamp
     names another id) gives `Parsed.error` instead.
@@ -122,7 +122,8 @@ def parse_to_cache(arxiv_id: str, version: int | None, data_dir: Path, keep_pdf:
     try:
         doc = read_pdf(pdf)
     except ParseError as exc:
-        return Parsed(key, error=str(exc).replace(str(pdf), "").rstrip(": ") or "unreadable PDF")
+        return Parsed(key, seconds=time.perf_counter() - t0,
+                      error=str(exc).replace(str(pdf), "").rstrip(": ") or "unreadable PDF")
     found = doc.paper.arxiv_id
     if found and found.lower() != arxiv_id.lower():
         return Parsed(key, error=f"the PDF is arXiv:{found}, not {arxiv_id}")

@@ -6,7 +6,7 @@ unreadable PDF: see `indexer.store_fulltext`). `indexer.fulltext_pipeline` downl
 and parses them; this module publishes: every `batch` parsed papers it runs an ordinary
 build with no sources (`mode="add"`), whose attach stage picks up the cached bodies, so
 exactly those papers are re-chunked and re-embedded, and a new generation goes live.
-Downloads (≥ 3 s each) overlap parsing and embedding.
+Downloads (≥ 3 s each, in their own thread) overlap parsing and embedding.
 
 All state is in the cache, so the job is resumable and safe to interrupt: a second run
 skips what is cached, and an interrupt loses at most the unpublished batch's embedding
@@ -58,6 +58,7 @@ class FulltextReport(BuildReport):
     interrupted: bool = False
     wall: float = 0.0
     batches: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # summed, they overlap in time
 
     def summary(self) -> str:
         """The one line printed at the end of the job."""
@@ -82,6 +83,7 @@ class Plan:
     given_up: int = 0
     papers: int = 0  # arXiv papers in the index
     with_text: int = 0
+    unknown: list[str] = field(default_factory=list)  # asked for by id, but not in the index
 
 
 def _newest_first(doc: Document) -> tuple[date, str]:
@@ -120,6 +122,7 @@ def make_plan(data_dir: Path, only: set[str] | None = None, limit: int | None = 
                                    doc.paper.version, doc.paper.title,
                                    "parse" if cached else "fetch"))
     plan.tasks = plan.tasks[:limit] if limit is not None else plan.tasks
+    plan.unknown = sorted((only or set()) - {d.paper.paper_id for d in docs})
     return plan
 
 
@@ -183,7 +186,7 @@ def publish(settings: IndexerSettings, embedder: Callable[[], Embedder],
         report.unchanged = built.unchanged
         report.embedded += built.embedded
         for stage, secs in built.seconds.items():
-            report.seconds[f"index {stage}"] = report.seconds.get(f"index {stage}", 0.0) + secs
+            report.stages[f"index {stage}"] = report.stages.get(f"index {stage}", 0.0) + secs
 
 
 def _account(outcome: Outcome, data_dir: Path, report: FulltextReport) -> bool:
@@ -196,6 +199,8 @@ def _account(outcome: Outcome, data_dir: Path, report: FulltextReport) -> bool:
         return False
     report.downloaded += bool(outcome.downloaded)
     report.downloaded_bytes += outcome.downloaded
+    if parsed is not None:
+        report.stages["parse PDFs"] = report.stages.get("parse PDFs", 0.0) + parsed.seconds
     if parsed is not None and parsed.error:
         store.write_skip(data_dir, task.key, parsed.error)
         report.skipped.append(SkipReport(path=outcome.url, entry=task.title, reason=parsed.error))
@@ -206,12 +211,12 @@ def _account(outcome: Outcome, data_dir: Path, report: FulltextReport) -> bool:
 def run_fulltext(settings: IndexerSettings, embedder_factory: Callable[[], Embedder], *,
                  limit: int | None = None, batch: int = 50, only: set[str] | None = None,
                  retry_skipped: bool = False, progress: bool = True,
-                 overlap: bool = True) -> FulltextReport:
+                 pipeline: type[Pipeline] = Pipeline) -> FulltextReport:
     """Fetch and index the bodies of the papers that have none (see the module docstring).
 
     `only` restricts the job to these paper ids (what `index arxiv:` just added); `limit`
     caps the papers handled this run. A KeyboardInterrupt ends the job cleanly, with
-    ``report.interrupted`` set.
+    ``report.interrupted`` set. `pipeline` is the download/parse stage (benchmarks swap it).
 
     Raises:
         LockedError: another full-text job is running on this data directory.
@@ -228,27 +233,31 @@ def run_fulltext(settings: IndexerSettings, embedder_factory: Callable[[], Embed
             store.clear_skips(data_dir)
         plan = make_plan(data_dir, only, limit)
         report.given_up = plan.given_up
+        if plan.unknown:
+            report.notices.append(f"not in the index: {', '.join(plan.unknown)}")
         if any(t.step == "fetch" for t in plan.tasks) and not network_available(settings.pdf_url):
             report.offline = True
             report.notices.append(f"arXiv unreachable ({settings.pdf_url}): no PDFs downloaded;"
                                   " the papers keep their abstracts")
             plan.tasks = [t for t in plan.tasks if t.step == "parse"]
         report.total = len(plan.tasks)
-        _run_plan(plan, settings, _memo(embedder_factory), report, batch, progress, overlap)
+        _run_plan(plan, settings, _memo(embedder_factory), report, batch, progress, pipeline)
         report.left = plan.papers - plan.with_text - report.attached
         report.wall = time.monotonic() - t0
+        report.seconds = {"total": report.wall}  # the stages overlap: only the wall time adds up
     return report
 
 
 def _run_plan(plan: Plan, settings: IndexerSettings, embedder: Callable[[], Embedder],
-              report: FulltextReport, batch: int, progress: bool, overlap: bool) -> None:
+              report: FulltextReport, batch: int, progress: bool,
+              pipeline: type[Pipeline]) -> None:
     """Download, parse and publish in batches, keeping the progress record current."""
     tracker, done, pending, in_a_row = _Progress(settings.data_dir, plan), 0, plan.ready, 0
     tracker.update(report, 0)
     state: ProgressState = "offline" if report.offline else "done"
     message = report.notices[-1] if report.offline else ""
     try:
-        with Pipeline(plan.tasks, settings, overlap=overlap) as pipe, tqdm(
+        with pipeline(plan.tasks, settings) as pipe, tqdm(
                 total=len(plan.tasks), desc="full text", unit="paper", disable=not progress) as bar:
             for outcome in pipe.results():
                 pending += _account(outcome, settings.data_dir, report)

@@ -55,7 +55,6 @@ def lib(tmp_path: Path, srv: PdfServer) -> IndexerSettings:
 
 
 def enrich(settings: IndexerSettings, **kw: Any) -> FulltextReport:
-    kw.setdefault("overlap", False)  # in-process parsing: quicker for small tests
     return run_fulltext(settings, HashEmbedder, progress=False, **kw)
 
 
@@ -162,7 +161,8 @@ def test_the_job_stops_when_the_network_goes(lib: IndexerSettings, srv: PdfServe
     report = enrich(lib)
     assert len(report.skipped) == 3 and report.attached == 0
     assert "arXiv stopped answering (3 papers in a row failed" in report.notices[-1]
-    assert len(srv.requests) == 3 * 4  # three papers, four attempts each
+    # three papers, four attempts each; the download thread may have begun a fourth paper
+    assert 3 * 4 <= len(srv.requests) <= 4 * 4
 
 
 def test_interrupted_job_resumes_without_downloading_again(
@@ -234,13 +234,6 @@ def test_a_new_version_replaces_the_body_and_an_old_body_stands_in(
     assert report.attached == 1 and srv.paths()[-1] == f"/pdf/{IDS[2]}v2"
     assert any(new_fact in t for t in chunk_texts(lib, IDS[2]))
     assert not any(fact(IDS[2]) in t for t in chunk_texts(lib, IDS[2]))
-
-
-def test_parsing_in_a_worker_process_gives_the_same_index(lib: IndexerSettings,
-                                                          tmp_path: Path) -> None:
-    report = enrich(lib, overlap=True, batch=2)
-    assert report.attached == 5
-    assert all(len(sections(d)) > 1 for d in docs(lib).values())
 
 
 def test_keep_pdfs_false_keeps_only_the_parsed_text(lib: IndexerSettings) -> None:
