@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python benchmarks/retrieval/run.py
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/reindex.py
+	$(BIN)/python benchmarks/fulltext.py
 	$(BIN)/python benchmarks/ask_bench.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/api_latency.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/scale.py

@@ -28,6 +28,7 @@ from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.errors import StoreError
 from indexer.faults import checkpoint
+from indexer.fulltext import attach_cached
 from indexer.merge import merge_all, merge_pair
 from indexer.models import Chunk, Document, JobReport, Omission, SkipReport, SourceSpec
 from indexer.publish import check_space_early, failure_reported, write_generation
@@ -57,6 +58,7 @@ class BuildReport:
     notices: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     omitted: list[Omission] = field(default_factory=list)
+    arxiv_ids: list[str] = field(default_factory=list)  # papers the arXiv API gave this job
 
     def job(self, kind: str, error: str | None = None) -> JobReport:
         """The stored form of this report, for a job of `kind` (index, reindex, upload, ...)."""
@@ -257,11 +259,14 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         got = collect(specs, settings, incremental=watermarks, progress=progress)
         report.skipped, report.notices = got.skipped, report.notices + got.notices
         report.omitted = got.omitted
-        if prev is not None and not got.documents and (mode == "add" or not got.complete):
+        report.arxiv_ids = [d.paper.paper_id for d in got.documents if d.paper.source == "arxiv"]
+        docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
+        docs, attached = attach_cached(docs, data_dir)  # full text from the PDF cache
+        if prev is not None and not got.documents and not attached and (
+                mode == "add" or not got.complete):
             report.notices.append("nothing new from the sources; the index is unchanged")
             report.papers = len(prev.docs)
             return report
-        docs = _final_docs(merge_all(got.documents), prev, mode, got, keep_removed, report)
         report.seconds["parse"] = time.perf_counter() - t0
         checkpoint("parse")
         if not docs and prev is None:

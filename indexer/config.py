@@ -48,6 +48,28 @@ class IndexerSettings(BaseSettings):
         "https://export.arxiv.org/api/query",
         description="arXiv API endpoint (tests point it at a local Atom server).",
     )
+    # Full text of arXiv papers (indexer/sources/arxiv_pdf.py, indexer/fulltext_job.py).
+    fulltext: bool = Field(
+        True,
+        description="Download arXiv PDFs and index their full text (index arxiv:, update,"
+        " fulltext, run); false = abstracts only, nothing downloaded.",
+    )
+    pdf_url: str = Field(
+        "https://export.arxiv.org/pdf",
+        description="Base URL of arXiv PDFs, fetched as <pdf_url>/<id>v<version> (tests use a stub).",
+    )
+    pdf_delay_seconds: float = Field(
+        3.0, description="Minimum pause between PDF requests (never below 3 s for arxiv.org)."
+    )
+    pdf_max_mb: float = Field(60.0, description="Largest PDF downloaded, in MB; bigger ones are skipped.")
+    pdf_timeout_seconds: float = Field(
+        30.0, description="Seconds to wait for a connection or for the next bytes of a PDF."
+    )
+    keep_pdfs: bool = Field(
+        True,
+        description="Keep downloaded PDFs under pdfs/; false keeps only their parsed text"
+        " (about 1 % of the disk), which is all the index needs.",
+    )
     vector_store: Literal["faiss", "milvus"] = Field(
         "faiss",
         description="Where vectors are searched: FAISS files inside the generation (default),"

@@ -27,3 +27,17 @@ class IndexNotFoundError(StoreError):
 
 class LockedError(IndexerError):
     """Another indexing job holds the lock on the data directory."""
+
+
+class PdfFetchError(FetchError):
+    """An arXiv PDF could not be downloaded; the message is one line naming the paper.
+
+    `permanent`: asking again will not help (HTTP 404, over the size cap), so the paper
+    is marked and not asked for again. `transient`: the network or the server failed
+    after every retry, worth a later run.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, transient: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.transient = transient

@@ -174,3 +174,28 @@ class JobReport(BaseModel):
     seconds: dict[str, float] = Field(default_factory=dict)
     error: str | None = Field(None, description="Why the job failed; None when it finished.")
     omitted: list[Omission] = Field(default_factory=list)
+
+
+ProgressState = Literal["running", "done", "stopped", "offline"]
+
+
+class FulltextProgress(BaseModel):
+    """The state of the full-text job (running or last run), as served by /api/fulltext.
+
+    `done` of `total` papers this run have been handled (body attached or skipped);
+    `papers`/`with_text` count the index's arXiv papers and those with a full text.
+    """
+
+    state: ProgressState
+    started: datetime
+    updated: datetime
+    done: int = 0
+    total: int = 0
+    attached: int = 0
+    skipped: int = 0
+    downloaded: int = 0
+    papers: int = 0
+    with_text: int = 0
+    eta_seconds: float | None = None
+    pid: int | None = None
+    message: str = ""

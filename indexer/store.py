@@ -10,6 +10,7 @@ Layout of a data directory::
         vectors.milvus.db/, bm25/  index: see indexer/store_vectors.py
     lock                         held (flock) by the one indexing job allowed at a time
     jobs/<timestamp>.json        one report per indexing job
+    pdfs/                        arXiv PDFs and their parsed text: see indexer/store_fulltext.py
 
 A build writes into ``generations/.tmp-<name>`` and renames it into place before
 ``CURRENT`` is switched, so a killed build never leaves a half-written index behind
@@ -35,6 +36,24 @@ from pydantic import BaseModel, Field
 from indexer.errors import IndexNotFoundError, LockedError, StoreError
 from indexer.faults import checkpoint, disk_full
 from indexer.models import Chunk, Document, JobReport, Paper, Passage, SourceSpec
+from indexer.store_fulltext import (  # noqa: F401 - re-exported: the PDF cache, pdfs/
+    background_log,
+    cached_bodies,
+    clear_skips,
+    fetch_lock,
+    passages_file,
+    pdf_dir,
+    pdf_file,
+    pdf_key,
+    read_passages,
+    read_progress,
+    read_skip,
+    remove_partial_files,
+    write_passages,
+    write_progress,
+    write_skip,
+    write_stream,
+)
 from indexer.store_vectors import (  # noqa: F401 - re-exported: store is the I/O facade
     faiss_size,
     milvus_lite_path,

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from indexer.models import JobReport
+from indexer.models import FulltextProgress, JobReport
 from search.models import (
     Answer,
     Health,
@@ -162,6 +162,10 @@ class ApiClient:
     def jobs(self) -> list[JobReport]:
         """Recent indexing job reports, newest first."""
         return self._get("/api/jobs", TypeAdapter(list[JobReport]))  # type: ignore[no-any-return]
+
+    def fulltext(self) -> FulltextProgress | None:
+        """The full-text job's progress, or None when none has run."""
+        return self._get("/api/fulltext", TypeAdapter(FulltextProgress | None))  # type: ignore[no-any-return]
 
 
 def _parse(resp: httpx.Response, path: str, schema: type[Model] | TypeAdapter[Any]) -> Any:

@@ -147,6 +147,12 @@ class _PoliteClient(arxiv.Client):
             self._last_by_host[self._host] = self._last_request_dt
 
 
+def last_call(host: str) -> datetime | None:
+    """When an API client of this process last called `host` (naive local time), if ever;
+    the PDF fetcher counts it toward its own pause, since both talk to export.arxiv.org."""
+    return _PoliteClient._last_by_host.get(host)
+
+
 def make_client(settings: IndexerSettings, *, page_size: int = 100, num_retries: int = 3,
                 timeout: float = 30.0) -> arxiv.Client:
     """The client one run shares, pointed at ``settings.arxiv_url``.

@@ -7,7 +7,10 @@ commands explicitly, so no module registers itself by being imported.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
+import os
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -17,6 +20,7 @@ from indexer import store
 from indexer.build import BuildReport
 from search.config import Settings
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_LOCKED, EXIT_NO_INDEX = 0, 1, 2, 3, 4
 
 Runner = Callable[[argparse.Namespace, Settings], int]
@@ -93,3 +97,20 @@ def port_in_use(host: str, port: int) -> bool:
         except OSError:
             return True
     return False
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel SIGKILL the child when this process dies, however
+    it dies (SIGKILL included), so the API and the UI never outlive `run` holding their
+    ports. The setting survives exec (``ui`` execs Streamlit). Linux only; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork, called after
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return set_death_signal

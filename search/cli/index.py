@@ -24,6 +24,7 @@ from search.cli.base import (
     print_json,
     report_build,
 )
+from search.cli.fulltext import enrich_new
 from search.config import Settings
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -42,6 +43,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
                    progress=not args.quiet)
     report_build(report, settings, "index")
+    enrich_new(report, settings, args.quiet)  # the full text of what arXiv just gave
     if report.generation is None:
         sys.stderr.write("error: nothing indexed from the given sources (see above)\n")
         return 1
@@ -66,7 +68,9 @@ def reindex_once(args: argparse.Namespace, settings: Settings) -> int:
     specs = _recorded_sources(settings)
     report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="reindex",
                    keep_removed=args.keep_removed, progress=not args.quiet)
-    return report_build(report, settings, "reindex")
+    code = report_build(report, settings, "reindex")
+    enrich_new(report, settings, args.quiet)
+    return code
 
 
 def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,7 +100,9 @@ def run_update(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
                    use_watermarks=True, progress=not args.quiet, kind="update")
-    return report_build(report, settings, "update")
+    code = report_build(report, settings, "update")
+    enrich_new(report, settings, args.quiet)
+    return code
 
 
 def run_jobs(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,7 +1,7 @@
 """`avatar-scholar`: the one console script. Thin wrappers over the package functions.
 
 Exit codes: 0 success · 1 error (one line on stderr) · 2 bad usage · 3 another
-indexing job holds the lock · 4 no index yet.
+indexing job holds the lock · 4 no index yet · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from pydantic import ValidationError
 
 from indexer.errors import IndexerError, IndexNotFoundError, LockedError
 from indexer.redact import RedactingFilter
-from search.cli import index, query, run, serve, ui
+from search.cli import fulltext, index, query, run, serve, ui
 from search.cli.base import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_INDEX, EXIT_USAGE, Command
 from search.config import Settings, setting_error
 from search.errors import SearchError
 
 # Every subcommand, in the order `--help` lists them.
-COMMANDS: list[Command] = [*index.COMMANDS, *query.COMMANDS, serve.COMMAND, ui.COMMAND,
-                           run.COMMAND]
+COMMANDS: list[Command] = [*index.COMMANDS, fulltext.COMMAND, *query.COMMANDS, serve.COMMAND,
+                           ui.COMMAND, run.COMMAND]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="avatar-scholar",
         description="Search, ask and index research papers on avatars and digital humans.",
-        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 index locked by another job, 4 no index.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 index locked by another job, 4 no index,"
+               " 130 interrupted.",
     )
     parser.add_argument("--data-dir", help="index directory (default: ./index_data or $AVATAR_SCHOLAR_DATA)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or info lines")

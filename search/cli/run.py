@@ -2,28 +2,27 @@
 
 This is what `make run` calls. The API and the Streamlit UI run as child processes
 (the same console script's `serve` and `ui`), both stopped on Ctrl-C or when either
-exits, and killed by the kernel if `run` itself is killed (even with SIGKILL).
+exits, and killed by the kernel if `run` itself is killed (even with SIGKILL). When arXiv
+is reachable and full text is on, a third child fetches the papers' full text in the
+background (`avatar-scholar fulltext`); it is stopped with them.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 from indexer import store
 from indexer.build import build
 from indexer.defaults import default_specs
 from indexer.embed import embedder_for
-from search.cli.base import Command, port_in_use, report_build
+from search.cli.base import Command, die_with_parent, port_in_use, report_build
+from search.cli.fulltext import start_background
 from search.config import Settings
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def ensure_default_index(settings: Settings, quiet: bool = False) -> None:
@@ -38,23 +37,6 @@ def ensure_default_index(settings: Settings, quiet: bool = False) -> None:
     report = build(specs, settings.index, lambda: embedder_for(settings.index), mode="add",
                    progress=not quiet)
     report_build(report, settings, "index")
-
-
-def die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` that has the kernel SIGKILL the child when this process dies, however
-    it dies (SIGKILL included), so the API and the UI never outlive `run` holding their
-    ports. The setting survives exec (``ui`` execs Streamlit). Linux only; None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork, called after
-    parent = os.getpid()
-
-    def set_death_signal() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the signal was armed
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return set_death_signal
 
 
 def _child(args: list[str], settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -95,17 +77,20 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     procs = [_child(["serve", "--host", host, "--port", str(api_port)], settings, env),
              _child(["ui"], settings, env)]
+    enrich = start_background(settings, env)  # full text, never waited for
     sys.stdout.write(f"Avatar Scholar API: {api_url}/docs\nAvatar Scholar UI:  http://{host}:{ui_port}\n"
                      "Press Ctrl-C to stop both.\n")
     sys.stdout.flush()
     try:
         while all(p.poll() is None for p in procs):
+            if enrich is not None:
+                enrich.poll()  # reap it when it is done; it is not watched like the others
             time.sleep(0.5)
         return next(p.returncode for p in procs if p.returncode is not None) or 1
     except KeyboardInterrupt:
         return 0
     finally:
-        _stop(procs)
+        _stop(procs + ([enrich] if enrich is not None else []))
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:

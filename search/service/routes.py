@@ -13,9 +13,9 @@ from pydantic import Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import StoreError
-from indexer.models import JobReport
+from indexer.models import FulltextProgress, JobReport
 from indexer.redact import public_job, public_text, redact
-from indexer.store import read_job_reports
+from indexer.store import read_job_reports, read_progress
 from search.answer.ask import answer
 from search.config import Settings
 from search.errors import IncompatibleIndexError
@@ -126,6 +126,12 @@ def add_catalogue_routes(app: FastAPI, settings: Settings) -> None:
         secrets = settings.secrets()
         return [public_job(r, settings.data_dir, secrets)
                 for r in read_job_reports(settings.data_dir, limit)]
+
+    @app.get("/api/fulltext", response_model=FulltextProgress | None)
+    def fulltext() -> FulltextProgress | None:
+        """The full-text job (arXiv PDFs being fetched and indexed): done/total, ETA, state;
+        null when none has run."""
+        return read_progress(settings.data_dir)
 
 
 def add_paper_routes(app: FastAPI) -> None:

@@ -123,6 +123,42 @@ def show_build(client: ApiClient, stats: Stats) -> None:
                                    for j in jobs[:8]]), hide_index=True)
 
 
+def duration(seconds: float) -> str:
+    """``42 s``, ``17 min`` or ``2.5 h``: how long an ETA is, at a useful precision."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def fulltext_panel(client: ApiClient) -> None:
+    """Progress of the background job that downloads and indexes arXiv PDFs."""
+    try:
+        job = client.fulltext()
+    except ApiError:
+        return
+    if job is None:
+        return
+    st.subheader("Full text", anchor=False)
+    if job.state == "running":
+        eta = f", about {duration(job.eta_seconds)} left" if job.eta_seconds is not None else ""
+        st.progress(min(1.0, job.done / max(job.total, 1)),
+                    text=f"Downloading and indexing arXiv PDFs: {job.done} of {job.total} papers{eta}")
+    elif job.state in ("stopped", "offline") or job.message:
+        st.caption(escape_md(job.message or f"The last full-text job {job.state} at {when(job.updated)}."))
+    st.caption(f"{job.with_text} of {job.papers} arXiv papers have their full text indexed"
+               f" ({job.skipped} skipped in the last run). Papers without it are searched by"
+               " their abstract.")
+
+
+def show_fulltext(client: ApiClient) -> None:
+    """The full-text panel, refreshing itself every few seconds while the job runs."""
+    try:
+        running = (job := client.fulltext()) is not None and job.state == "running"
+    except ApiError:
+        return
+    st.fragment(fulltext_panel, run_every=5 if running else None)(client)
+
+
 def show_uploaded(uploads: list[Upload], known: set[str]) -> None:
     """Each uploaded paper with a link to its page, saying which were already there."""
     for upload in uploads:
@@ -187,4 +223,5 @@ with overview:
             show_error(exc)
         else:
             show_overview(client, index_stats)
+            show_fulltext(client)
             show_build(client, index_stats)
