@@ -155,6 +155,7 @@ def test_each_failure_is_a_skip_line_and_the_paper_keeps_its_abstract(
     assert f"/pdf/{IDS[0]}v1" in srv.paths()
 
 
+@pytest.mark.slow  # real servers and waits: seconds each
 def test_the_job_stops_when_the_network_goes(lib: IndexerSettings, srv: PdfServer) -> None:
     for arxiv_id in IDS:
         srv.fault(arxiv_id, "stall")

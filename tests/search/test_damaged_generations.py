@@ -62,6 +62,7 @@ def client(settings: Settings) -> TestClient:
                                                             fallback=True)))
 
 
+@pytest.mark.slow  # real servers and waits: seconds each
 def test_a_server_keeps_the_previous_generation_when_the_new_one_is_damaged(
         library: tuple[Settings, Path]) -> None:
     settings, lib = library

@@ -89,6 +89,7 @@ def test_run_says_in_one_line_that_arxiv_is_unreachable(
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow  # real servers and waits: seconds each
 def test_offline_opt_out_and_lock_are_one_line_each(synthetic_dir: Path) -> None:
     offline = cli(synthetic_dir, "fulltext", AVATAR_SCHOLAR_PDF_URL=DEAD_PDF_URL)
     assert (offline.returncode, lines(offline.stderr)) == (0, [

@@ -43,6 +43,7 @@ def llm() -> Iterator[LLMServer]:
         yield srv
 
 
+@pytest.mark.slow  # real servers and waits: seconds each
 def test_a_slow_llm_leaves_health_and_search_instant(synthetic_index: Settings,
                                                      llm: LLMServer) -> None:
     """50 concurrent asks against an LLM answering in 4 s: at most 4 wait on it, the rest
