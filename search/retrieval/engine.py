@@ -22,7 +22,7 @@ from search.config import Settings
 from search.errors import PaperNotFoundError
 from search.models import Filters, Hit, SearchResponse
 from search.retrieval.filters import matches
-from search.retrieval.fuse import convex, per_paper, rrf
+from search.retrieval.fuse import convex, per_paper, rrf, zh_dense_share
 from search.retrieval.query import ParsedQuery, parse_query
 from search.retrieval.snapshot import Snapshot, load_snapshot
 
@@ -137,9 +137,9 @@ class Searcher:
         if mode != "sparse":
             qvec = self.embedder.embed([q.dense_text])[0]
             dense = snap.dense(qvec, n, allowed)
-        sparse = snap.sparse(q.sparse_tokens, n, allowed) if mode != "dense" else ([], [])
-        # The encoder only sees a glossary translation of a Chinese query: trust it less.
-        dense_w = ranking.dense_weight * (ranking.zh_dense_weight if q.chinese else 1.0)
+        sparse = (snap.sparse(q.sparse_tokens, n, allowed, q.sparse_weights or None)
+                  if mode != "dense" else ([], []))
+        dense_w = ranking.dense_weight * (zh_dense_share(q, ranking) if q.chinese else 1.0)
         rankings = [per_paper(*dense, snap.paper_of_row, dense_w),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)

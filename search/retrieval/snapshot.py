@@ -73,14 +73,21 @@ class Snapshot:
         found, sims = self.vectors.search(qvec, n, ids)
         return [int(self.row_of_vec[v]) for v in found], [float(x) for x in sims]
 
-    def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None
-               ) -> tuple[list[int], list[float]]:
-        """Chunk rows with the highest BM25 scores for the tokens (and the scores)."""
+    def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None,
+               weights: dict[str, float] | None = None) -> tuple[list[int], list[float]]:
+        """Chunk rows with the highest BM25 scores for the tokens (and the scores).
+
+        `weights` scales each token's BM25 contribution (a translated query's less likely
+        candidates count less); without it every token counts once.
+        """
         vocab = self.bm25.vocab_dict
         ids = list(dict.fromkeys(vocab[t] for t in tokens if t in vocab))
         if not ids:
             return [], []
-        scores = np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
+        if weights is None:
+            scores = np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
+        else:
+            scores = self._weighted_bm25({vocab[t]: w for t, w in weights.items() if t in vocab})
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         n = min(n, int((scores > 0).sum()))
@@ -89,6 +96,15 @@ class Snapshot:
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [int(r) for r in top], [float(scores[r]) for r in top]
+
+    def _weighted_bm25(self, weights: dict[int, float]) -> np.ndarray:
+        """Σ weight × BM25 term score per chunk, from the index's precomputed term scores."""
+        sc = self.bm25.scores
+        scores = np.zeros(int(sc["num_docs"]), dtype=np.float32)
+        for tid, w in weights.items():
+            lo, hi = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
+            scores[sc["indices"][lo:hi]] += w * sc["data"][lo:hi]  # a term's rows are distinct
+        return scores
 
     def chunk(self, row: int) -> tuple[str, str, int | None, str]:
         """(text, section, page, chunk id) of a chunk row."""
