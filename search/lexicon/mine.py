@@ -21,7 +21,17 @@ from pydantic import BaseModel
 from indexer.textproc import STOPWORDS, fold
 from search.lexicon import model1
 from search.lexicon.pairs import AlignedPair
-from search.lexicon.units import ZH_STOP, en_units, latin_units, lemma, zh_units, zh_words
+from search.lexicon.units import (
+    ZH_STOP,
+    en_units,
+    known_pieces,
+    latin_units,
+    lemma,
+    word_pairs,
+    zh_runs,
+    zh_units,
+    zh_words,
+)
 
 _EN_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 CURATED_DECAY = 0.5  # the i-th curated translation weighs 1 / (1 + 0.5 i): the list is ranked
@@ -41,6 +51,9 @@ class MiningParams(BaseModel):
     min_links: float = 2.0  # expected links behind a kept candidate
     min_llr: float = 15.13  # co-occurrence significance (G², 1 d.f.; p < 0.0001)
     max_candidates: int = 4
+    min_phrase_df: int = 5  # segments holding a two-word phrase unit
+    min_phrase_share: float = 0.2  # of the rarer word's segments
+    min_presence: float = 0.5  # a multi-word term keeps a word's translation this present
 
 
 class Entry(BaseModel):
@@ -53,9 +66,24 @@ class Entry(BaseModel):
     df: int = 0  # aligned segments holding the term (mined entries)
 
 
-def segments(pairs: Sequence[AlignedPair]) -> list[model1.Segment]:
+def phrases(runs: Sequence[list[list[str]]], params: MiningParams) -> frozenset[str]:
+    """Word pairs that behave as one term (深度学习: jieba cuts it, 深度 alone is "depth"):
+    frequent, and a large share of the rarer word's occurrences."""
+    word_df: Counter[str] = Counter()
+    pair_df: Counter[tuple[str, str]] = Counter()
+    for seg in runs:
+        word_df.update({w for words in seg for w in words})
+        pair_df.update(word_pairs(seg))
+    return frozenset(a + b for (a, b), n in pair_df.items() if n >= params.min_phrase_df
+                     and n >= params.min_phrase_share * min(word_df[a], word_df[b]))
+
+
+def segments(pairs: Sequence[AlignedPair], params: MiningParams) -> list[model1.Segment]:
     """Alignment segments: Chinese units plus the Chinese side's Latin words × English units."""
-    return [([*zh_units(p.zh), *latin_units(p.zh)], en_units(p.en), p.weight) for p in pairs]
+    runs = [zh_runs(p.zh) for p in pairs]
+    found = phrases(runs, params)
+    return [([*zh_units(r, found), *latin_units(p.zh)], en_units(p.en), p.weight)
+            for r, p in zip(runs, pairs, strict=True)]
 
 
 def surface_forms(pairs: Sequence[AlignedPair]) -> dict[str, str]:
@@ -90,6 +118,11 @@ class Cooccurrence:
                 self.source[u].add(i)
             for u in tgt:
                 self.target[lemma(u)].add(i)
+
+    def presence(self, term: str, key: str) -> float:
+        """Share of the term's segments whose English holds the lemma."""
+        a = self.source[term]
+        return len(a & self.target[key]) / len(a) if a else 0.0
 
     def score(self, term: str, key: str) -> float:
         """G² of a Chinese unit and an English lemma."""
@@ -138,10 +171,26 @@ def _candidates(term: str, groups: dict[str, _Group], params: MiningParams,
     return [(k, g.prob) for k, g in kept[: params.max_candidates]]
 
 
+def _complete(term: str, own: list[tuple[str, float]], kept: dict[str, list[tuple[str, float]]],
+              params: MiningParams, cooc: Cooccurrence) -> list[tuple[str, float]]:
+    """A multi-word term's candidates plus its words' candidates that its English nearly
+    always holds: 深度学习 keeps "learning" from 学习 (its own alignment only had to
+    explain "deep"), but not "depth" from 深度."""
+    out = list(own)
+    words = zh_words(term)
+    parts = [p for w in words for p in ([w] if w in kept else known_pieces(w, kept))]
+    for part in parts if len(words) > 1 else []:
+        for key, prob in kept.get(part, []):
+            share = cooc.presence(term, key)
+            if share >= params.min_presence and key not in dict(out):
+                out.append((key, prob * share))
+    return out[: params.max_candidates + 1]
+
+
 def mine(pairs: Sequence[AlignedPair], params: MiningParams | None = None) -> list[Entry]:
     """Mined entries, one per Chinese term with at least one kept candidate, sorted by term."""
     params = params or MiningParams()
-    segs = segments(pairs)
+    segs = segments(pairs, params)
     al = model1.train(segs, params.iterations, params.min_df)
     back = model1.Lookup(model1.train([(e, f, w) for f, e, w in segs], params.iterations,
                                       params.min_df))
@@ -149,15 +198,15 @@ def mine(pairs: Sequence[AlignedPair], params: MiningParams | None = None) -> li
     surface = surface_forms(pairs)
     order = np.lexsort((al.e, al.f))
     bounds = np.searchsorted(al.f[order], np.arange(len(al.source) + 1))
+    kept = {term: _candidates(term, _groups(al, order[bounds[i]:bounds[i + 1]], back), params, cooc)
+            for i, term in enumerate(al.source) if _minable(term)}
+    df = dict(zip(al.source, al.source_df.tolist(), strict=True))
     entries: list[Entry] = []
-    for i, term in enumerate(al.source):
-        if not _minable(term):
-            continue
-        kept = _candidates(term, _groups(al, order[bounds[i]:bounds[i + 1]], back), params, cooc)
-        if kept:
-            entries.append(Entry(zh=term, en=[surface.get(k, k) for k, _ in kept],
-                                 weights=[round(p, 3) for _, p in kept], source="mined",
-                                 df=int(al.source_df[i])))
+    for term, own in kept.items():
+        if found := _complete(term, own, kept, params, cooc):
+            entries.append(Entry(zh=term, en=[surface.get(k, k) for k, _ in found],
+                                 weights=[round(p, 3) for _, p in found], source="mined",
+                                 df=int(df[term])))
     return entries
 
 

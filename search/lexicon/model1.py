@@ -70,7 +70,10 @@ def _occurrences(segments: Sequence[Segment], src: dict[str, int], tgt: dict[str
         empty = np.zeros(0, dtype=np.int64)
         return _Occurrences(empty, empty, np.zeros(0), empty, empty)
     f_all, e_all = np.concatenate(fs_), np.concatenate(es_)
-    keys, pair = np.unique(f_all * len(tgt) + e_all, return_inverse=True)
+    # 32-bit keys sort about twice as fast, and (source, target) index pairs fit in them.
+    dtype = np.int32 if (len(src) + 1) * len(tgt) < 2**31 else np.int64
+    keys, pair = np.unique((f_all * len(tgt) + e_all).astype(dtype), return_inverse=True)
+    keys = keys.astype(np.int64)
     return _Occurrences(pair, np.concatenate(gs_), np.concatenate(ws_),
                         keys // len(tgt), keys % len(tgt))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from indexer.textproc import tokenize
 from search.lexicon.mine import Entry
-from search.lexicon.units import ZH_STOP, zh_words
+from search.lexicon.units import ZH_STOP, known_pieces, zh_words
 
 MAX_TERM_WORDS = 6  # longest run of jieba words tried as one term
 LATIN_CHARS = 2  # a Latin word counts like a two-character Chinese word in the coverage
@@ -79,15 +79,9 @@ def _size(t: Term) -> int:
 
 
 def _inside(word: str, lexicon: Mapping[str, Entry]) -> list[Term]:
-    """Longest lexicon terms inside a word no term covers; leftover characters untranslated."""
-    terms: list[Term] = []
-    i = 0
-    while i < len(word):
-        # Two characters at least: a lone character inside a word is rarely that word's sense.
-        j = next((j for j in range(len(word), i + 1, -1) if word[i:j] in lexicon), None)
-        terms.append(_term(word[i:j], lexicon) if j else Term(word[i]))
-        i = j or i + 1
-    return terms
+    """Longest lexicon terms inside a word no term covers; leftover characters untranslated
+    (a lone character inside a word is rarely that word's sense)."""
+    return [_term(p, lexicon) if len(p) > 1 else Term(p) for p in known_pieces(word, lexicon)]
 
 
 def _term(span: str, lexicon: Mapping[str, Entry]) -> Term:
