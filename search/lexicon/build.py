@@ -6,6 +6,7 @@ bytes, so a committed lexicon can be checked against a rebuild (tests/search/tes
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -14,6 +15,8 @@ from search.errors import LexiconError
 from search.lexicon.mine import MiningParams, curated_entries, merge, mine
 from search.lexicon.pairs import TITLE_WEIGHT, corpus_pairs, digest_papers
 from search.lexicon.table import GLOSSARY, packaged_text, parse_glossary, render
+
+logger = logging.getLogger(__name__)
 
 MINER_VERSION = 1  # bump when mining changes what it produces from the same input
 
@@ -31,6 +34,8 @@ def build_lexicon(roots: Sequence[Path], params: MiningParams | None = None,
     pairs = corpus_pairs(papers)
     if not pairs:
         raise LexiconError(f"no digest entries with Chinese summaries under {', '.join(map(str, roots))}")
+    logger.info("lexicon: aligning %d Chinese/English pairs of %d papers (IBM Model 1, %d EM "
+                "iterations each way)", len(pairs), len(papers), params.iterations)
     mined = mine(pairs, params)
     curated = curated_entries(parse_glossary(glossary_text or packaged_text(GLOSSARY)))
     entries = merge(mined, curated)

@@ -143,14 +143,13 @@ class _Group:
     reverse: float = 0.0  # max t(f|e): how the English is translated back
 
 
-def _groups(al: model1.Alignment, rows: np.ndarray, back: model1.Lookup) -> dict[str, _Group]:
+def _groups(al: model1.Alignment, rows: np.ndarray) -> dict[str, _Group]:
     groups: dict[str, _Group] = defaultdict(_Group)
     for r in rows:
-        token, term = al.target[al.e[r]], al.source[al.f[r]]
-        g = groups[lemma(token)]
+        g = groups[lemma(al.target[al.e[r]])]
         g.prob += float(al.prob[r])
         g.links += float(al.count[r])
-        g.reverse = max(g.reverse, back.prob(token, term))
+        g.reverse = max(g.reverse, float(al.back[r]))
     return groups
 
 
@@ -192,13 +191,13 @@ def mine(pairs: Sequence[AlignedPair], params: MiningParams | None = None) -> li
     params = params or MiningParams()
     segs = segments(pairs, params)
     al = model1.train(segs, params.iterations, params.min_df)
-    back = model1.Lookup(model1.train([(e, f, w) for f, e, w in segs], params.iterations,
-                                      params.min_df))
     cooc = Cooccurrence(segs)
     surface = surface_forms(pairs)
-    order = np.lexsort((al.e, al.f))
-    bounds = np.searchsorted(al.f[order], np.arange(len(al.source) + 1))
-    kept = {term: _candidates(term, _groups(al, order[bounds[i]:bounds[i + 1]], back), params, cooc)
+    # Only pairs that could add up to a candidate: a lemma rarely has ten spellings.
+    rows = np.nonzero(al.prob >= params.min_prob / 10)[0]
+    rows = rows[np.lexsort((al.e[rows], al.f[rows]))]
+    bounds = np.searchsorted(al.f[rows], np.arange(len(al.source) + 1))
+    kept = {term: _candidates(term, _groups(al, rows[bounds[i]:bounds[i + 1]]), params, cooc)
             for i, term in enumerate(al.source) if _minable(term)}
     df = dict(zip(al.source, al.source_df.tolist(), strict=True))
     entries: list[Entry] = []
