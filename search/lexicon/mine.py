@@ -1,7 +1,7 @@
 """Mine weighted Chinese→English term translations from aligned pairs, merge the glossary.
 
-Pipeline: aligned pairs → alignment units (Chinese words plus the Latin words of the
-Chinese side, which soak up their English twins; English index tokens) → IBM Model 1 →
+Pipeline: aligned pairs → alignment units (Chinese words; English index tokens, less
+those the Chinese side copies in Latin letters) → IBM Model 1 (both directions) →
 for each Chinese unit, its English candidates grouped by `lemma`, each spelled as its
 most frequent English surface word, kept while t(e|f) is high enough. Curated glossary
 entries replace mined ones for the same term.
@@ -79,11 +79,16 @@ def phrases(runs: Sequence[list[list[str]]], params: MiningParams) -> frozenset[
 
 
 def segments(pairs: Sequence[AlignedPair], params: MiningParams) -> list[model1.Segment]:
-    """Alignment segments: Chinese units plus the Chinese side's Latin words × English units."""
+    """Alignment segments: Chinese units × English units. English words the Chinese side
+    writes in Latin letters too (NeRF, 3D, SMPL) were copied, not translated: they are
+    left out, so no Chinese word can take them for its translation."""
     runs = [zh_runs(p.zh) for p in pairs]
     found = phrases(runs, params)
-    return [([*zh_units(r, found), *latin_units(p.zh)], en_units(p.en), p.weight)
-            for r, p in zip(runs, pairs, strict=True)]
+    segs: list[model1.Segment] = []
+    for r, p in zip(runs, pairs, strict=True):
+        copied = set(latin_units(p.zh))
+        segs.append((zh_units(r, found), [t for t in en_units(p.en) if t not in copied], p.weight))
+    return segs
 
 
 def surface_forms(pairs: Sequence[AlignedPair]) -> dict[str, str]:

@@ -3,8 +3,7 @@
 Each segment pairs source units (Chinese) with target units (English). Model 1 explains
 every target unit by one source unit of its segment, or by NULL, with translation
 probabilities t(e|f) re-estimated from expected link counts. Unlike raw co-occurrence,
-a unit that is already explained (NERF by the Latin "nerf" of the Chinese side) does not
-lend its mass to the other words around it.
+a unit that is already explained by one word does not lend its mass to the words around it.
 """
 
 from __future__ import annotations
