@@ -50,7 +50,7 @@ INDEXES = {
 ZH = HERE / "zh" / "queries_zh.jsonl"
 JUNK = HERE / "zh" / "junk_queries.jsonl"
 OLD = HERE / "queries.jsonl"
-STRENGTHS: list[float] = []  # match strength of each hybrid search, recorded below
+STRENGTHS: list[float] = []  # match strengths of a hybrid search's first papers, recorded below
 
 
 def _recording(*args):  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def run_queries(searcher: Searcher, queries: list[dict], mode: str = "hybrid") -
                      "r20": len(rel & set(top20)) / len(rel) if rel else None,
                      "p10": len(rel & set(ranked)) / K if rel else None,
                      "nomatch": any(NO_MATCH in n for n in resp.notices), "ms": ms,
-                     "strength": STRENGTHS[0] if STRENGTHS else None})
+                     "strength": max(STRENGTHS) if STRENGTHS else None})
     return rows
 
 

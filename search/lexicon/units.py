@@ -23,7 +23,9 @@ ZH_STOP = frozenset(
     "且 仍 已 即 则 若 因 所 各 每 但 如 均 亦 皆 乃 故 仅 只 使 向 当 "
     "一种 一个 一些 我们 本文 提出 通过 进行 以及 可以 能够 什么 哪些 哪个 怎么 怎样 如何 "
     "关于 论文 研究 基于 用于 这种 这些 那些 其中 以及 并且 或者 使用 利用 采用 实现 "
-    "相关 方面 问题 工作 文章 有没有 是否 为什么 一下 里 后 前 时".split()) | ZH_STOPWORDS
+    "相关 方面 问题 工作 文章 有没有 是否 为什么 一下 里 后 前 时 "
+    # question words: what a question asks about is in its other words
+    "多少 多久 多长 多长时间 多大 几 哪 哪里 哪种 哪篇 那篇 这篇 分别 大概".split()) | ZH_STOPWORDS
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-+.]*[A-Za-z0-9+]|[A-Za-z0-9]")
 

@@ -22,7 +22,7 @@ from search.config import Settings
 from search.errors import PaperNotFoundError
 from search.models import Filters, Hit, SearchResponse
 from search.retrieval.filters import matches
-from search.retrieval.floor import match_strength, no_match_notice
+from search.retrieval.floor import FLOOR_TOP, match_strength, no_match_notice
 from search.retrieval.fuse import convex, per_paper, rrf, zh_dense_share
 from search.retrieval.query import ParsedQuery, parse_query
 from search.retrieval.snapshot import Snapshot, load_snapshot
@@ -144,10 +144,11 @@ class Searcher:
         rankings = [per_paper(*dense, snap.paper_of_row, dense_w),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
-        # Nothing close: say so instead of listing the nearest unrelated papers. (A filtered
-        # search lists what its filters let through, however weakly it matches.)
+        # Nothing close among the first papers: say so instead of listing unrelated ones.
+        # (A filtered search lists what its filters let through, however weakly it matches.)
         if (mode == "hybrid" and fused and ranking.min_match > 0 and allowed is None
-                and match_strength(snap, q, rankings[0], fused[0]) < ranking.min_match):
+                and max(match_strength(snap, q, rankings[0], top) for top in fused[:FLOOR_TOP])
+                < ranking.min_match):
             q.notices.append(no_match_notice(q))
             return []
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
