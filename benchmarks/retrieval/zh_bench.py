@@ -92,6 +92,7 @@ def run_queries(searcher: Searcher, queries: list[dict], mode: str = "hybrid") -
         rows.append({**q, "m": metrics(ranked, rel) if rel else None,
                      "r20": len(rel & set(top20)) / len(rel) if rel else None,
                      "p10": len(rel & set(ranked)) / K if rel else None,
+                     "rc10": len(rel & set(ranked)) / min(K, len(rel)) if rel else None,
                      "nomatch": any(NO_MATCH in n for n in resp.notices), "ms": ms,
                      "strength": max(STRENGTHS) if STRENGTHS else None})
     return rows
@@ -104,8 +105,8 @@ def mean(xs: list[float]) -> str:
 def quality_table(results: dict[tuple[str, str], list[dict]]) -> list[str]:
     """Rows: index / split / type; hybrid first, then BM25-only and dense-only."""
     lines = ["| index | split | queries | n | hybrid R@10 | **hybrid MRR@10** | hybrid nDCG@10 |"
-             " P@10 | R@20 | BM25 MRR@10 / nDCG | dense MRR@10 / nDCG |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             " R@10 of ≤10 | P@10 | R@20 | BM25 MRR@10 / nDCG | dense MRR@10 / nDCG |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (index, split), rows in results.items():
         groups = sorted({r["group"] for r in rows})
         for g in groups:
@@ -116,6 +117,7 @@ def quality_table(results: dict[tuple[str, str], list[dict]]) -> list[str]:
             lines.append(
                 f"| {index} | {split} | {g} | {len(h)} | {mean([r['m'][0] for r in h])} | "
                 f"**{mean([r['m'][1] for r in h])}** | {mean([r['m'][2] for r in h])} | "
+                f"{mean([r['rc10'] for r in h]) if topical else '-'} | "
                 f"{mean([r['p10'] for r in h]) if topical else '-'} | "
                 f"{mean([r['r20'] for r in h]) if topical else '-'} | "
                 f"{mean([r['m'][1] for r in by['sparse']])} / {mean([r['m'][2] for r in by['sparse']])} | "
