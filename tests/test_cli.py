@@ -116,14 +116,14 @@ def test_search_cli_json_and_text(index_dir: Path) -> None:
 
 
 def test_search_says_when_nothing_matches(index_dir: Path) -> None:
-    from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
+    from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH, NONE_SHOWN
 
     proc = cli(index_dir, "search", "zzqxj qwertyuiop")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "no matching papers\n"
-    assert proc.stderr.splitlines() == [f"note: {NO_MATCH}"]
-    zh = cli(index_dir, "search", "红烧肉的做法", "--json")
-    assert json.loads(zh.stdout)["notices"] == [f"{NO_MATCH_ZH} {NO_MATCH}"]
+    assert proc.stderr.splitlines() == [f"note: {NO_MATCH} {NONE_SHOWN}"]
+    zh = json.loads(cli(index_dir, "search", "犇骉羴猋", "--json").stdout)
+    assert zh["notices"] == [f"{NO_MATCH_ZH} {NO_MATCH} {NONE_SHOWN}"] and zh["hits"] == []
 
 
 @pytest.mark.slow

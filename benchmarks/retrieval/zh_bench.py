@@ -94,6 +94,7 @@ def run_queries(searcher: Searcher, queries: list[dict], mode: str = "hybrid") -
                      "p10": len(rel & set(ranked)) / K if rel else None,
                      "rc10": len(rel & set(ranked)) / min(K, len(rel)) if rel else None,
                      "nomatch": any(NO_MATCH in n for n in resp.notices), "ms": ms,
+                     "withheld": not resp.hits,
                      "strength": max(STRENGTHS) if STRENGTHS else None})
     return rows
 
@@ -127,16 +128,18 @@ def quality_table(results: dict[tuple[str, str], list[dict]]) -> list[str]:
 
 def floor_table(floor: dict[tuple[str, str], list[dict]]) -> list[str]:
     """How often the floor fires per kind of query, and the strengths' range."""
-    lines = ["| index | split | queries | n | no-match fired | match strength min / median / max |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| index | split | queries | n | no-match notice | no papers listed |"
+             " match strength min / median / max |",
+             "|---|---|---|---|---|---|---|"]
     for (index, split), rows in floor.items():
         for kind in sorted({r["kind"] for r in rows}):
             sel = [r for r in rows if r["kind"] == kind]
             st = sorted(r["strength"] for r in sel if r["strength"] is not None)
             rng = f"{st[0]:.2f} / {st[len(st) // 2]:.2f} / {st[-1]:.2f}" if st else "-"
             fired = sum(r["nomatch"] for r in sel)
+            empty = sum(r["withheld"] for r in sel)
             lines.append(f"| {index} | {split} | {kind} | {len(sel)} | {fired}/{len(sel)} "
-                         f"({fired / len(sel):.0%}) | {rng} |")
+                         f"({fired / len(sel):.0%}) | {empty}/{len(sel)} | {rng} |")
     return lines
 
 

@@ -144,13 +144,16 @@ class Searcher:
         rankings = [per_paper(*dense, snap.paper_of_row, dense_w),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
-        # Nothing close among the first papers: say so instead of listing unrelated ones.
+        # Nothing close among the first papers: say so. With not one of its keywords in the
+        # index, list nothing; otherwise list the nearest papers under the notice, since a
+        # real question on a paper far from the rest can score as low as an off-topic one.
         # (A filtered search lists what its filters let through, however weakly it matches.)
         if (mode == "hybrid" and fused and ranking.min_match > 0 and allowed is None
                 and max(match_strength(snap, q, rankings[0], top) for top in fused[:FLOOR_TOP])
                 < ranking.min_match):
-            q.notices.append(no_match_notice(q))
-            return []
+            q.notices.append(no_match_notice(q, nearest=bool(sparse[0])))
+            if not sparse[0]:
+                return []
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
 
     def paper(self, paper_id: str) -> Paper:

@@ -234,11 +234,11 @@ def test_evil_overview_is_escaped(evil_api: str, app_for: AppFor) -> None:
 
 
 def test_search_says_when_nothing_matches(api_url: str, app_for: AppFor) -> None:
-    from search.retrieval.floor import NO_MATCH
+    from search.retrieval.floor import NO_MATCH, NONE_SHOWN
     from ui.components import escape_md
 
     at = search(app_for(api_url, "views/search.py"), "zzqxj qwertyuiop")
     assert not at.exception and not at.error
     assert result_ids(at) == []
-    assert [i.value for i in at.info] == [escape_md(NO_MATCH)]
+    assert [i.value for i in at.info] == [escape_md(f"{NO_MATCH} {NONE_SHOWN}")]
     assert any("0 papers" in c for c in texts(at, "caption"))
