@@ -182,13 +182,24 @@ def _complete(term: str, own: list[tuple[str, float]], kept: dict[str, list[tupl
     explain "deep"), but not "depth" from 深度."""
     out = list(own)
     words = zh_words(term)
-    parts = [p for w in words for p in ([w] if w in kept else known_pieces(w, kept))]
+    found = _Translated(kept)
+    parts = [p for w in words for p in ([w] if w in found else known_pieces(w, found))]
     for part in parts if len(words) > 1 else []:
         for key, prob in kept.get(part, []):
             share = cooc.presence(term, key)
             if share >= params.min_presence and key not in dict(out):
                 out.append((key, prob * share))
     return out[: params.max_candidates + 1]
+
+
+class _Translated:
+    """The terms that have candidates (a word without any is looked into for parts)."""
+
+    def __init__(self, kept: dict[str, list[tuple[str, float]]]) -> None:
+        self.kept = kept
+
+    def __contains__(self, term: object) -> bool:
+        return bool(self.kept.get(term)) if isinstance(term, str) else False
 
 
 def mine(pairs: Sequence[AlignedPair], params: MiningParams | None = None) -> list[Entry]:
