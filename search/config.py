@@ -33,8 +33,9 @@ class RankingSettings(BaseSettings):
         "English rendering), scaled down by the share of the query left untranslated."
     )
     min_match: float = Field(
-        0.43, description="No hits below this match strength of the best paper (cosine + 0.3 × "
-        "keyword share, see search/retrieval/floor.py); 0 turns the floor off."
+        0.43, description="Below this match strength of the first papers (cosine + 0.3 × keyword "
+        "share, see search/retrieval/floor.py) search notes that nothing matches closely; 0 turns "
+        "the floor off."
     )
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
