@@ -47,9 +47,12 @@ def build_lexicon(roots: Sequence[Path], params: MiningParams | None = None,
         "`avatar-scholar lexicon ../shared/corpus/chatpaperfree -o search/data/lexicon_zh_en.tsv`.",
         f"source: ChatPaperFree digests in {', '.join(sorted(r.name for r in roots))}: "
         f"{len(papers)} papers, {len(pairs)} aligned pairs ({titles} title pairs, weight {TITLE_WEIGHT:g})",
-        "method: IBM Model 1 (EM) t(English token | Chinese unit); Chinese units are jieba words "
-        "plus glued single characters; candidates merged by lemma, spelled as their most "
-        "frequent English word; the glossary replaces mined terms it also has",
+        "method: IBM Model 1 by EM in both directions, t(English token | Chinese unit) and back; "
+        "Chinese units are jieba words, glued single characters and frequent two-word phrases; "
+        "English words the Chinese side writes in Latin letters are left out; a candidate needs "
+        "t, expected links and a Dunning G2 co-occurrence test; candidates merged by lemma, "
+        "spelled as their most frequent English word; a phrase also keeps its words' "
+        "translations that its English nearly always holds; the glossary replaces mined terms",
         "params: " + " ".join(f"{k}={v}" for k, v in params.model_dump().items()),
         f"code: miner v{MINER_VERSION}, jieba {version('jieba')}",
         f"entries: {len(entries)} ({len(entries) - len(curated)} mined, {len(curated)} curated; "
