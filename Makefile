@@ -49,6 +49,7 @@ lint:
 # Each benchmark prints a markdown table with the machine's details (see BENCHMARKS.md).
 bench: setup
 	$(BIN)/python benchmarks/retrieval/run.py
+	$(BIN)/python benchmarks/retrieval/zh_bench.py
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/reindex.py
 	$(BIN)/python benchmarks/fulltext.py

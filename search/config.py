@@ -30,7 +30,13 @@ class RankingSettings(BaseSettings):
         "convex", description="Score fusion: convex mix of normalised scores, or RRF."
     )
     zh_dense_weight: float = Field(
-        0.6, description="Dense weight for Chinese queries (the encoder sees a glossary translation)."
+        0.6, description="Dense weight of a fully translated Chinese query (the encoder sees its "
+        "English rendering), scaled down by the share of the query left untranslated."
+    )
+    min_match: float = Field(
+        0.43, description="Below this match strength of the first papers (cosine + 0.3 × keyword "
+        "share, see search/retrieval/floor.py) search notes that nothing matches closely; 0 turns "
+        "the floor off."
     )
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")

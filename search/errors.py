@@ -19,6 +19,10 @@ class IncompatibleIndexError(SearchError):
     """The index was built with another model or dimension than the one loaded."""
 
 
+class LexiconError(SearchError):
+    """A lexicon or glossary file is malformed, or there is nothing to mine it from."""
+
+
 class GenerationError(SearchError):
     """The answer generator failed (the built-in one is used instead)."""
 
@@ -36,6 +40,7 @@ __all__ = [
     "GenerationError",
     "IncompatibleIndexError",
     "IndexNotFoundError",
+    "LexiconError",
     "PaperNotFoundError",
     "QueryError",
     "SearchError",

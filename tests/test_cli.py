@@ -3,6 +3,7 @@ and an existing index left untouched."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,8 +105,6 @@ def test_no_index_yet_is_exit_code_4(tmp_path: Path) -> None:
 
 
 def test_search_cli_json_and_text(index_dir: Path) -> None:
-    import json
-
     proc = cli(index_dir, "search", "one-shot 3D talking portrait from a single image", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -116,11 +115,22 @@ def test_search_cli_json_and_text(index_dir: Path) -> None:
     assert text.returncode == 1 and text.stderr.strip().startswith("error: empty query")
 
 
+def test_search_says_when_nothing_matches(index_dir: Path) -> None:
+    from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH, NONE_SHOWN
+
+    proc = cli(index_dir, "search", "zzqxj qwertyuiop")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "no matching papers\n"
+    assert proc.stderr.splitlines() == [f"note: {NO_MATCH} {NONE_SHOWN}"]
+    zh = json.loads(cli(index_dir, "search", "犇骉羴猋", "--json").stdout)
+    assert zh["notices"] == [f"{NO_MATCH_ZH} {NO_MATCH} {NONE_SHOWN}"] and zh["hits"] == []
+
+
 @pytest.mark.slow
 def test_every_subcommand_has_help() -> None:
     from search.cli.main import COMMANDS
 
-    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 15
+    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 16
     for command in COMMANDS:
         proc = subprocess.run([sys.executable, "-m", "search", command.name, "--help"],
                               capture_output=True, text=True, cwd=REPO, timeout=60)

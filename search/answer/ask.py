@@ -67,10 +67,13 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     found = prepare(searcher, q, k)
     notices = list(found.notices)
     sents = found.sentences
-    best = max((s.relevance for s in sents), default=0.0)
+    # A Chinese question is only as close to a sentence as its translation is complete: a
+    # lexicon that renders one word of a recipe question must not make it look on topic.
+    trust = 0.5 + 0.5 * q.coverage if q.chinese else 1.0
+    best = trust * max((s.relevance for s in sents), default=0.0)
     if best < MIN_RELEVANCE and not (q.arxiv_id and sents):
         if q.chinese and not q.expansions:
-            notices.append("none of the question's Chinese terms is in the glossary; "
+            notices.append("none of the question's Chinese terms is in the lexicon; "
                            "try English keywords")
         return _finish(q, abstention(q), [], "builtin", t0, notices)
     client = llm or client_from_settings(llm_settings or searcher.settings.llm)

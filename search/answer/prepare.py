@@ -9,6 +9,7 @@ from search.answer.question import Intent, intent
 from search.answer.sentences import Keywords, Sentence, candidates, embed, score
 from search.models import Hit
 from search.retrieval.engine import Searcher
+from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
 from search.retrieval.query import ParsedQuery
 
 LEAD_PAPERS = 4  # paper search's first papers, each guaranteed a candidate sentence
@@ -42,4 +43,7 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     if sents:
         vecs = embed(searcher.embedder, [s.text for s in sents])
         score(sents, vecs, searcher.vector(q), keywords, want, evidence)
-    return Found(want, resp.hits, evidence, keywords, sents, list(resp.notices))
+    # ask judges relevance itself (abstaining below its own floor): search's "no close
+    # match" notice would contradict an answer given.
+    notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
+    return Found(want, resp.hits, evidence, keywords, sents, notices)

@@ -23,7 +23,8 @@ from search.config import Settings
 from search.errors import PaperNotFoundError
 from search.models import Filters, Hit, PassageHit, PassageSearchResponse, SearchResponse
 from search.retrieval.filters import matches
-from search.retrieval.fuse import convex, per_paper, rrf
+from search.retrieval.floor import FLOOR_TOP, match_strength, no_match_notice
+from search.retrieval.fuse import convex, per_paper, rrf, zh_dense_share
 from search.retrieval.passages import (
     NameIndex,
     ScoredRow,
@@ -182,10 +183,21 @@ class Searcher:
         dense: tuple[list[int], list[float]] = ([], [])
         if mode != "sparse":
             dense = snap.dense(self.vector(q), n, allowed)
-        sparse = snap.sparse(q.sparse_tokens, n, allowed) if mode != "dense" else ([], [])
+        sparse = (snap.sparse(q.sparse_tokens, n, allowed, q.sparse_weights or None)
+                  if mode != "dense" else ([], []))
         rankings = [per_paper(*dense, snap.paper_of_row, self.dense_weight(q)),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
+        # Nothing close among the first papers: say so. With not one of its keywords in the
+        # index, list nothing; otherwise list the nearest papers under the notice, since a
+        # real question on a paper far from the rest can score as low as an off-topic one.
+        # (A filtered search lists what its filters let through, however weakly it matches.)
+        if (mode == "hybrid" and fused and ranking.min_match > 0 and allowed is None
+                and max(match_strength(snap, q, rankings[0], top) for top in fused[:FLOOR_TOP])
+                < ranking.min_match):
+            q.notices.append(no_match_notice(q, nearest=bool(sparse[0])))
+            if not sparse[0]:
+                return []
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
 
     def paper(self, paper_id: str) -> Paper:
@@ -246,8 +258,9 @@ class Searcher:
     def dense_weight(self, q: ParsedQuery) -> float:
         """The dense side's weight against the keyword side's for this query."""
         ranking = self.settings.ranking
-        # The encoder only sees a glossary translation of a Chinese query: trust it less.
-        return ranking.dense_weight * (ranking.zh_dense_weight if q.chinese else 1.0)
+        # The encoder only sees a translation of a Chinese query: trust it as far as the
+        # lexicon covered the query.
+        return ranking.dense_weight * (zh_dense_share(q, ranking) if q.chinese else 1.0)
 
     def named_papers(self, text: str) -> list[tuple[str, str]]:
         """(name, paper id) for each paper the text names by method name ("TECA", "AGG")."""

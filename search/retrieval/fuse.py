@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search.config import RankingSettings
+from search.retrieval.query import ParsedQuery
+
 
 @dataclass(frozen=True)
 class PaperRanking:
@@ -81,3 +84,9 @@ def convex(rankings: Sequence[PaperRanking]) -> list[tuple[int, float, int]]:
     for (_, p), c in contrib.items():
         scores[p] = scores.get(p, 0.0) + c
     return _finish(scores, _excerpts(rankings, contrib))
+
+
+def zh_dense_share(q: ParsedQuery, ranking: RankingSettings) -> float:
+    """How much of the dense weight a Chinese query keeps: the encoder only sees the English
+    rendering, which stands for the query as far as it was translated (its coverage)."""
+    return ranking.zh_dense_weight * q.coverage

@@ -64,7 +64,7 @@ def rank_rows(snap: Snapshot, q: ParsedQuery, qvec: np.ndarray, n: int,
     if not mask.any():
         return []
     dense_rows, cosines = snap.dense(qvec, n, mask)
-    sparse_rows, bm25 = snap.sparse(q.sparse_tokens, n, mask)
+    sparse_rows, bm25 = snap.sparse(q.sparse_tokens, n, mask, q.sparse_weights or None)
     cos = dict(zip(dense_rows, cosines, strict=True))
     kw = dict(zip(sparse_rows, bm25, strict=True))
     d_norm, s_norm = _normalise(cos), _normalise(kw)

@@ -1,29 +1,29 @@
-"""Query analysis: id lookup, length limits, and Chinese → English expansion.
+"""Query analysis: id lookup, length limits, and Chinese → English translation.
 
 The embedding model only understands English, so a Chinese (or mixed) query is
-expanded with a domain glossary into English terms for the dense side, while its
-Chinese words still match the digests' Chinese summaries on the keyword side.
+translated with the term lexicon (search/retrieval/translate.py): the dense side gets an
+English rendering, the keyword side weighted English tokens next to the query's own
+Chinese words, which still match the digests' Chinese summaries.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
 from indexer.models import parse_arxiv_id
 from indexer.textproc import has_cjk, tokenize
 from search.errors import QueryError
+from search.lexicon.table import packaged_lexicon
+from search.retrieval.translate import translate
 
 _ID_ONLY = re.compile(
     r"^\s*(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)?"
     r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(v\d+)?(?:\.pdf)?/?\s*$",
     re.IGNORECASE,
 )
-_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-+.]*")
 
 
 @dataclass
@@ -34,38 +34,12 @@ class ParsedQuery:
     arxiv_id: str | None = None
     dense_text: str = ""
     sparse_tokens: list[str] = field(default_factory=list)
+    sparse_weights: dict[str, float] = field(default_factory=dict)
     expansions: list[str] = field(default_factory=list)
     chinese: bool = False
+    coverage: float = 1.0  # share of a Chinese query the English rendering stands for
     notices: list[str] = field(default_factory=list)
     vector: np.ndarray | None = None  # the dense query vector, once a Searcher encoded it
-
-
-@lru_cache(maxsize=1)
-def glossary() -> dict[str, list[str]]:
-    """Chinese term → English expansions, from the packaged glossary (longest terms first)."""
-    text = resources.files("search").joinpath("data/glossary_zh_en.tsv").read_text("utf-8")
-    terms: dict[str, list[str]] = {}
-    for line in text.splitlines()[1:]:
-        if "\t" in line:
-            zh, en = line.split("\t", 1)
-            terms[zh.strip()] = [e.strip() for e in en.split("|") if e.strip()]
-    return dict(sorted(terms.items(), key=lambda kv: -len(kv[0])))
-
-
-def expand_chinese(text: str) -> tuple[list[str], str]:
-    """English expansions of the glossary terms in `text`, and the text left unmatched.
-
-    Longest terms match first, and a matched span is consumed so that 说话人头 does
-    not also fire 说话 and 人头.
-    """
-    # Digests write "3D 重建" as often as "3D重建": match glossary terms without spaces.
-    rest = "".join(text.split())
-    found: list[str] = []
-    for zh, en in glossary().items():
-        if zh in rest:
-            found.extend(e for e in en if e not in found)
-            rest = rest.replace(zh, " ")
-    return found, rest
 
 
 def arxiv_id_query(text: str) -> str | None:
@@ -95,9 +69,14 @@ def parse_query(text: str, max_chars: int = 1000) -> ParsedQuery:
     q.sparse_tokens = tokenize(raw)
     q.dense_text = raw
     if has_cjk(raw):
+        translation = translate(raw, packaged_lexicon())
         q.chinese = True
-        q.expansions, _ = expand_chinese(raw)
-        latin = _LATIN.findall(raw)
-        q.dense_text = " ".join([*latin, *q.expansions]) or raw
-        q.sparse_tokens += [t for e in q.expansions for t in tokenize(e)]
+        q.expansions = translation.expansions
+        q.coverage = translation.coverage
+        q.dense_text = translation.dense_text() or raw
+        # The query's own words (Chinese summaries in digests) at full weight, the English
+        # candidates at their share of each term's best.
+        english = translation.token_weights()
+        q.sparse_weights = {**english, **dict.fromkeys(q.sparse_tokens, 1.0)}
+        q.sparse_tokens = list(q.sparse_weights)
     return q

@@ -114,14 +114,21 @@ class Snapshot:
         found, sims = self._vectors().search(qvec, n, ids)
         return [int(self.row_of_vec[v]) for v in found], [float(x) for x in sims]
 
-    def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None
-               ) -> tuple[list[int], list[float]]:
-        """Chunk rows with the highest BM25 scores for the tokens (and the scores)."""
+    def sparse(self, tokens: list[str], n: int, allowed: np.ndarray | None,
+               weights: dict[str, float] | None = None) -> tuple[list[int], list[float]]:
+        """Chunk rows with the highest BM25 scores for the tokens (and the scores).
+
+        `weights` scales each token's BM25 contribution (a translated query's less likely
+        candidates count less); without it every token counts once.
+        """
         vocab = self.bm25.vocab_dict
         ids = list(dict.fromkeys(vocab[t] for t in tokens if t in vocab))
         if not ids:
             return [], []
-        scores = np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
+        if weights is None:
+            scores = np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
+        else:
+            scores = self._weighted_bm25({vocab[t]: w for t, w in weights.items() if t in vocab})
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         n = min(n, int((scores > 0).sum()))
@@ -137,6 +144,7 @@ class Snapshot:
         n_docs, indptr = int(scores["num_docs"]), scores["indptr"]
         df = int(indptr[vocab[token] + 1] - indptr[vocab[token]]) if token in vocab else 0
         return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
     def _vectors(self) -> VectorStore:
         if self.vectors is None:
             raise StoreError(f"index generation {self.generation} was closed")
@@ -151,6 +159,15 @@ class Snapshot:
                 return self._con.execute(sql, args).fetchall()
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"damaged index database in {self.path}: {exc}") from exc
+
+    def _weighted_bm25(self, weights: dict[int, float]) -> np.ndarray:
+        """Σ weight × BM25 term score per chunk, from the index's precomputed term scores."""
+        sc = self.bm25.scores
+        scores = np.zeros(int(sc["num_docs"]), dtype=np.float32)
+        for tid, w in weights.items():
+            lo, hi = int(sc["indptr"][tid]), int(sc["indptr"][tid + 1])
+            scores[sc["indices"][lo:hi]] += w * sc["data"][lo:hi]  # a term's rows are distinct
+        return scores
 
     def chunk(self, row: int) -> tuple[str, str, int | None, str]:
         """(text, section, page, chunk id) of a chunk row."""

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from search.errors import PaperNotFoundError, QueryError
+from search.lexicon.table import packaged_lexicon
 from search.models import Filters
 from search.retrieval.engine import Searcher
 from search.retrieval.fuse import convex, per_paper, rrf
-from search.retrieval.query import expand_chinese, parse_query
+from search.retrieval.query import parse_query
+from search.retrieval.translate import translate
 
 # Queries a researcher might type, and the paper that must come first.
 KNOWN = [
@@ -49,7 +51,7 @@ def test_chinese_and_mixed_queries(corpus_searcher: Searcher, query: str, expect
 
 
 def test_glossary_expansion_prefers_longest_terms() -> None:
-    found, _ = expand_chinese("基于3D高斯泼溅的说话人头生成")
+    found = translate("基于3D高斯泼溅的说话人头生成", packaged_lexicon()).expansions
     assert any("talking head" in f for f in found)
     assert any("Gaussian splatting" in f for f in found)
     q = parse_query("基于3DGS的数字人")

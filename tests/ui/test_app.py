@@ -245,3 +245,22 @@ def _own_html(body: str) -> bool:
 
     token = re.search(r"/\* ([0-9a-f]{12}) \*/", body)
     return body == PAGE_STYLE or (token is not None and body == SCROLL_TOP.format(token.group(1)))
+def test_evil_overview_is_escaped(evil_api: str, app_for: AppFor) -> None:
+    at = app_for(evil_api)
+    at.text_area(key="question").input("How does a talking head avatar keep lips in sync with audio?")
+    at.button[0].click()
+    at.run(timeout=RUN_TIMEOUT)
+    assert not at.exception and not at.error
+    assert "<script" not in everything(at)
+    assert any("&lt;script&gt;" in h.value for h in at.subheader)
+
+
+def test_search_says_when_nothing_matches(api_url: str, app_for: AppFor) -> None:
+    from search.retrieval.floor import NO_MATCH, NONE_SHOWN
+    from ui.components import escape_md
+
+    at = search(app_for(api_url, "views/search.py"), "zzqxj qwertyuiop")
+    assert not at.exception and not at.error
+    assert result_ids(at) == []
+    assert [i.value for i in at.info] == [escape_md(f"{NO_MATCH} {NONE_SHOWN}")]
+    assert any("No matching papers" in w.value for w in at.warning)

@@ -1,0 +1,119 @@
+"""Chinese → English query translation with the term lexicon (search/lexicon).
+
+The query is cut into jieba words; from each position the longest run of words that is a
+lexicon term is taken (so 说话人头 wins over 说话 + 人头), and a word that is no term is
+searched for the longest terms inside it. Each term brings its weighted English
+candidates. Latin words (3DGS, NeRF, SMPL-X, numbers) need no translation and are kept.
+Coverage is the share of the query's informative characters that were translated or
+needed no translation: how far the English rendering can stand for the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from indexer.textproc import tokenize
+from search.lexicon.mine import Entry
+from search.lexicon.units import ZH_STOP, known_pieces, zh_words
+
+MAX_TERM_WORDS = 6  # longest run of jieba words tried as one term
+LATIN_CHARS = 2  # a Latin word counts like a two-character Chinese word in the coverage
+SECOND_CANDIDATE = 0.5  # the dense rendering also names a runner-up this close to the best
+_PIECES = re.compile(r"(?P<zh>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z0-9][A-Za-z0-9\-+.]*[A-Za-z0-9+]|[A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A span of the query and its English candidates (empty: not translated)."""
+
+    text: str
+    en: tuple[tuple[str, float], ...] = ()
+    latin: bool = False
+
+
+@dataclass
+class Translation:
+    """The query as terms in order, with its English renderings for both retrievers."""
+
+    terms: list[Term] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        """Share of informative characters translated (Latin words count as translated)."""
+        total = sum(_size(t) for t in self.terms)
+        done = sum(_size(t) for t in self.terms if t.en or t.latin)
+        return done / total if total else 0.0
+
+    @property
+    def expansions(self) -> list[str]:
+        """Every English candidate, best first per term, without repeats."""
+        return list(dict.fromkeys(en for t in self.terms for en, _ in t.en))
+
+    def dense_text(self) -> str:
+        """An English rendering for the encoder: Latin words and the best candidates, in order."""
+        words: list[str] = []
+        for t in self.terms:
+            if t.latin:
+                words.append(t.text)
+            elif t.en:
+                top = t.en[0][1]
+                words += [en for en, w in t.en[:2] if w >= SECOND_CANDIDATE * top]
+        return " ".join(dict.fromkeys(words))
+
+    def token_weights(self) -> dict[str, float]:
+        """Keyword-side English tokens, each weighted by its best candidate's share of the top."""
+        weights: dict[str, float] = {}
+        for t in self.terms:
+            top = t.en[0][1] if t.en else 1.0
+            pairs = [(t.text, 1.0)] if t.latin else [(en, w / top) for en, w in t.en]
+            for text, w in pairs:
+                for tok in tokenize(text):
+                    weights[tok] = max(weights.get(tok, 0.0), w)
+        return weights
+
+
+def _size(t: Term) -> int:
+    return LATIN_CHARS if t.latin else len(t.text)
+
+
+def _inside(word: str, lexicon: Mapping[str, Entry]) -> list[Term]:
+    """Longest lexicon terms inside a word no term covers; leftover characters untranslated
+    (a lone character inside a word is rarely that word's sense)."""
+    return [_term(p, lexicon) if len(p) > 1 else Term(p) for p in known_pieces(word, lexicon)]
+
+
+def _term(span: str, lexicon: Mapping[str, Entry]) -> Term:
+    e = lexicon[span]
+    return Term(span, tuple(zip(e.en, e.weights, strict=True)))
+
+
+def _run_terms(run: str, lexicon: Mapping[str, Entry]) -> list[Term]:
+    words = zh_words(run)
+    terms: list[Term] = []
+    i = 0
+    while i < len(words):
+        top = min(len(words), i + MAX_TERM_WORDS)
+        j = next((j for j in range(top, i, -1) if "".join(words[i:j]) in lexicon), None)
+        if j is not None:
+            terms.append(_term("".join(words[i:j]), lexicon))
+            i = j
+            continue
+        if words[i] not in ZH_STOP:
+            terms += [t for t in _inside(words[i], lexicon) if t.en or t.text not in ZH_STOP]
+        i += 1
+    return terms
+
+
+def translate(text: str, lexicon: Mapping[str, Entry]) -> Translation:
+    """The terms of a (mixed) Chinese query, in order. Stop words are left out."""
+    # A space is a word boundary the writer chose: runs are segmented apart (joining
+    # "数据集 预训练" would let jieba cut 集预).
+    out = Translation()
+    for m in _PIECES.finditer(text):
+        if m["latin"]:
+            out.terms.append(Term(m["latin"], latin=True))
+        else:
+            out.terms += _run_terms(m["zh"], lexicon)
+    return out
