@@ -115,7 +115,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     sents = found.sentences
     if _is_specific(found.intent, found.evidence, q):
         usable = [s for s in sents if s.score >= SENTENCE_FLOOR * max(x.score for x in sents)]
-        return _specific(q, usable, found.evidence)
+        return _specific(searcher, q, usable, found.evidence)
     # A bare arXiv id has no words to be relevant to: the paper's own sentences all are.
     # The paper search ranks first is on topic even when its words are not the question's.
     floor = 0.0 if q.arxiv_id else RELEVANCE_FLOOR
@@ -134,8 +134,8 @@ def _is_specific(want: Intent, evidence: list[Evidence], q: ParsedQuery) -> bool
     return bool(facts) or (any(e.focus for e in evidence) and not want.broad)
 
 
-def _specific(q: ParsedQuery, usable: list[Sentence], evidence: list[Evidence]
-              ) -> tuple[str, list[Citation]]:
+def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],
+              evidence: list[Evidence]) -> tuple[str, list[Citation]]:
     """The answer sentence, then up to `SPECIFIC_CONTEXT` more (at most three per passage)."""
     picks: list[Sentence] = []
     for s in sorted(usable, key=lambda s: -s.score):
@@ -143,8 +143,24 @@ def _specific(q: ParsedQuery, usable: list[Sentence], evidence: list[Evidence]
             picks.append(s)
         if len(picks) > SPECIFIC_CONTEXT:
             break
+    for s in picks:
+        _continue(searcher, s, evidence)
     cites = Citations(evidence, q)
     lines = [(s.text, evidence[s.ev].paper, cites.cite(s)) for s in picks]
     return specific_text(lines, q.chinese), cites.build()
+
+
+def _continue(searcher: Searcher, s: Sentence, evidence: list[Evidence]) -> None:
+    """Re-point a sentence that ends its passage to its copy in the next passage, so that
+    its excerpt shows what follows it (an answer often goes on in the next sentence)."""
+    ev = evidence[s.ev]
+    if s.end < len(ev.text.rstrip()) - 1:
+        return
+    nxt = searcher.following(ev.hit)
+    if nxt is None or s.text not in nxt.text:
+        return
+    evidence.append(Evidence(nxt, ev.paper, ev.score, ev.focus))
+    s.ev, s.start = len(evidence) - 1, nxt.text.index(s.text)
+    s.end = s.start + len(s.text)
 
 

@@ -255,6 +255,18 @@ class Searcher:
             passages=hits, notices=list(q.notices),
             expanded_query=q.dense_text if q.chinese else None)
 
+    def following(self, passage: PassageHit) -> PassageHit | None:
+        """The passage after this one in its paper and section (None at the end of either):
+        chunks overlap, so a sentence that ends one passage usually opens the next."""
+        snap = self.refresh()
+        row = snap.row_of(passage.chunk_id)
+        if row is None or row + 1 >= len(snap.paper_of_row):
+            return None
+        if snap.paper_of_row[row + 1] != snap.paper_of_row[row] or snap.lang_of_row[row + 1] != "en":
+            return None
+        nxt = self._passage(snap, ScoredRow(row + 1, passage.score, 0.0, 0.0))
+        return nxt if nxt.section == passage.section else None
+
     def dense_weight(self, q: ParsedQuery) -> float:
         """The dense side's weight against the keyword side's for this query."""
         ranking = self.settings.ranking

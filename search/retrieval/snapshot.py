@@ -174,6 +174,11 @@ class Snapshot:
         r = self._query("SELECT text, section, page, chunk_id FROM chunks WHERE row = ?", (row,))[0]
         return r[0], r[1], r[2], r[3]
 
+    def row_of(self, chunk_id: str) -> int | None:
+        """The row of a chunk id (None if the generation has no such chunk)."""
+        rows = self._query("SELECT row FROM chunks WHERE chunk_id = ?", (chunk_id,))
+        return int(rows[0][0]) if rows else None
+
     def chunks_of(self, paper_id: str) -> list[tuple[str, str, int | None]]:
         """(section, text, page) of every chunk of a paper, in order."""
         rows = self._query("SELECT section, text, page FROM chunks WHERE paper_id = ? ORDER BY row",
