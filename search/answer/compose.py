@@ -15,6 +15,7 @@ import re
 
 from indexer.models import Paper
 from search.answer.grouping import Group
+from search.lexicon.table import chinese_name
 
 _OPENING = re.compile(r"^(?:in|within) this (?:paper|work|study|letter|article|report)\s*,?\s*", re.I)
 _WE_VERB = re.compile(r"^(?:to (?:this end|address (?:this|these|the) [\w\s]{1,40}?),\s*)?we\s+"
@@ -41,6 +42,15 @@ def short_name(paper: Paper) -> str:
         return head.strip()
     words = paper.title.split()
     return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+
+
+def described_name(paper: Paper, limit: int = 14) -> str:
+    """A paper's name with what its title says it is: "DAWN (Dynamic Frame Avatar with
+    Non-autoregressive Diffusion Framework …)", or its title when that has no head."""
+    head, colon, rest = paper.title.partition(":")
+    words = rest.split() if colon and len(head.split()) <= 4 else paper.title.split()
+    what = " ".join(words[:limit]) + ("…" if len(words) > limit else "")
+    return f"{head.strip()} ({what})" if colon and len(head.split()) <= 4 else what
 
 
 def trim_opening(sentence: str, name: str) -> str:
@@ -103,12 +113,12 @@ def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
         else:
             template = other
         named += bool(group.term)
-        term = "、".join(group.terms) if chinese else group.term
+        term = "、".join(chinese_name(t) for t in group.terms) if chinese else group.term
         opener = template.format(term=term, names=listed)
         parts = [_end(opener, marks([numbers[p] for p in group.papers]), chinese)]
         for pid in group.papers:
             for sentence, n in quotes.get(pid, []):
-                parts.append(_end(trim_opening(sentence, short_name(papers[pid])), marks([n]),
+                parts.append(_end(trim_opening(sentence, described_name(papers[pid])), marks([n]),
                                   chinese))
         paragraphs.append(" ".join(parts))
     return "\n\n".join(paragraphs)

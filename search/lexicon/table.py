@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from indexer.textproc import fold
 from search.errors import LexiconError
 from search.lexicon.mine import Entry
 
@@ -85,3 +86,30 @@ def packaged_text(name: str) -> str:
 def packaged_lexicon() -> dict[str, Entry]:
     """The shipped lexicon (mined terms merged with the glossary), by term."""
     return parse(packaged_text(LEXICON), LEXICON)
+
+
+def _key(english: str) -> str:
+    return " ".join(fold(w) for w in english.lower().replace("-", " ").split())
+
+
+@lru_cache(maxsize=1)
+def chinese_names() -> dict[str, str]:
+    """English term (folded) → its Chinese name in the curated glossary (first listed wins)."""
+    names: dict[str, str] = {}
+    for zh, english in parse_glossary(packaged_text(GLOSSARY)).items():
+        for en in english:
+            names.setdefault(_key(en), zh)
+    return names
+
+
+def chinese_name(term: str) -> str:
+    """``中文（English）`` for a term the glossary names, else the term as it is.
+
+    A term shown with its acronym ("radiance fields (NeRF)") is looked up by either.
+    """
+    plain, _, acronym = term.partition(" (")
+    for key in (term, plain, acronym.rstrip(")")):
+        zh = chinese_names().get(_key(key)) if key else None
+        if zh:
+            return f"{zh}（{term}）"
+    return term

@@ -53,9 +53,10 @@ def assert_grounded(a: Answer, searcher: Searcher) -> None:
 OPENER = re.compile(r"^(?:One line of work builds on|Another uses|A third line relies on"
                     r"|Other work takes different routes|The closest match is|一类工作基于|另一类采用"
                     r"|第三类依赖|其他工作另辟蹊径|最相关的是)")
-ATTRIBUTION = re.compile(r"^(?:According to [^:]+: |据《[^》]+》：|[^:：]{1,80}[:：] "
-                         r"|\S+(?: \S+){0,7}? (?:proposes|presents|introduces|develops|designs|uses"
-                         r"|builds|describes|shows|studies|explores|addresses|leverages|adopts|employs) )")
+ATTRIBUTION = re.compile(r"^(?:According to [^:]+: |据《[^》]+》：|[^(:：]{1,160}(?: \([^)]*\))?[:：] "
+                         r"|[^(]{1,160}?(?: \([^)]*\))? (?:proposes|presents|introduces|develops"
+                         r"|designs|uses|builds|describes|shows|studies|explores|addresses|leverages"
+                         r"|adopts|employs) )")
 
 
 def assert_extractive(a: Answer) -> None:

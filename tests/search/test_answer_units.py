@@ -105,7 +105,22 @@ def test_specific_answers_lead_with_the_answer_and_broad_ones_open_each_line() -
     broad = broad_text(groups, {"1": [("We propose a NeRF avatar.", 1)]},
                        {"1": teca, "2": agg}, {"1": 1, "2": 2}, chinese=False)
     assert broad == ("One line of work builds on NeRF and audio features (TECA) [1]. "
-                     "TECA proposes a NeRF avatar [1].\n\nOther work takes different routes (AGG) [2].")
+                     "TECA (Avatars) proposes a NeRF avatar [1].\n\n"
+                     "Other work takes different routes (AGG) [2].")
+    zh = broad_text(groups, {}, {"1": teca, "2": agg}, {"1": 1, "2": 2}, chinese=True)
+    assert zh.startswith("一类工作基于神经辐射场（NeRF）、audio features（TECA） [1]。")
+
+
+def test_names_in_answers() -> None:
+    from search.answer.compose import described_name
+    from search.lexicon.table import chinese_name
+
+    dawn = paper("d", "DAWN: Dynamic Frame Avatar with Non-autoregressive Diffusion Framework")
+    assert described_name(dawn) == ("DAWN (Dynamic Frame Avatar with Non-autoregressive "
+                                    "Diffusion Framework)")
+    assert described_name(paper("x", "Learning to Animate Heads")) == "Learning to Animate Heads"
+    assert chinese_name("point clouds") == "点云（point clouds）"  # from the curated glossary
+    assert chinese_name("zqx widget") == "zqx widget"
 
 
 def test_the_machine_summary_line_matches_the_question() -> None:
