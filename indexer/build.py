@@ -13,12 +13,13 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from pydantic import Field
 from tqdm import tqdm
 
 from indexer import store
@@ -30,7 +31,7 @@ from indexer.errors import StoreError
 from indexer.faults import checkpoint
 from indexer.fulltext import attach_cached
 from indexer.merge import merge_all, merge_pair
-from indexer.models import Chunk, Document, JobReport, Omission, SkipReport, SourceSpec
+from indexer.models import BuildCounts, Chunk, Document, JobReport, SourceSpec
 from indexer.publish import check_space_early, failure_reported, write_generation
 from indexer.vectors import pick_kind, query_spans
 from indexer.verify import check_database
@@ -42,32 +43,15 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total) for UIs; tqdm
 EMBED_SLICE = 256  # texts per progress update; large enough to keep batches full
 
 
-@dataclass
-class BuildReport:
-    """What one indexing job did; also written as JSON under jobs/."""
+class BuildReport(BuildCounts):
+    """What one indexing job did, while it runs; `job` is its stored form."""
 
-    generation: str | None = None
-    papers: int = 0
-    chunks: int = 0
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    embedded: int = 0
-    skipped: list[SkipReport] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    omitted: list[Omission] = field(default_factory=list)
-    arxiv_ids: list[str] = field(default_factory=list)  # papers the arXiv API gave this job
+    arxiv_ids: list[str] = Field(default_factory=list)  # papers the arXiv API gave this job
 
     def job(self, kind: str, error: str | None = None) -> JobReport:
         """The stored form of this report, for a job of `kind` (index, reindex, upload, ...)."""
-        return JobReport(
-            kind=kind, finished=datetime.now(UTC).replace(microsecond=0),
-            generation=self.generation, papers=self.papers, chunks=self.chunks,
-            added=self.added, updated=self.updated, removed=self.removed,
-            unchanged=self.unchanged, embedded=self.embedded, notices=self.notices,
-            skipped=self.skipped, seconds=self.seconds, error=error, omitted=self.omitted)
+        return JobReport(kind=kind, finished=datetime.now(UTC).replace(microsecond=0),
+                         error=error, **self.model_dump(exclude={"arxiv_ids"}))
 
     def summary(self) -> str:
         """The one line printed at the end of a job."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pydantic import Field
 from tqdm import tqdm
 
 from indexer import store
@@ -44,7 +45,6 @@ LOCK_WAIT = 5.0  # seconds between tries when another indexing job holds the ind
 LOCK_PATIENCE = 1800.0
 
 
-@dataclass
 class FulltextReport(BuildReport):
     """A `BuildReport` summed over the job's batches, with the job's own counts."""
 
@@ -57,8 +57,8 @@ class FulltextReport(BuildReport):
     offline: bool = False
     interrupted: bool = False
     wall: float = 0.0
-    batches: list[str] = field(default_factory=list)
-    stages: dict[str, float] = field(default_factory=dict)  # summed, they overlap in time
+    batches: list[str] = Field(default_factory=list)
+    stages: dict[str, float] = Field(default_factory=dict)  # summed, they overlap in time
 
     def summary(self) -> str:
         """The one line printed at the end of the job."""

@@ -156,11 +156,9 @@ class SourceSpec(BaseModel):
     watermark: datetime | None = None
 
 
-class JobReport(BaseModel):
-    """What one indexing job did, as stored under jobs/ and served by /api/jobs."""
+class BuildCounts(BaseModel):
+    """What an indexing job did: the generation it published and what changed in it."""
 
-    kind: str
-    finished: datetime
     generation: str | None = None
     papers: int = 0
     chunks: int = 0
@@ -172,8 +170,15 @@ class JobReport(BaseModel):
     notices: list[str] = Field(default_factory=list)
     skipped: list[SkipReport] = Field(default_factory=list)
     seconds: dict[str, float] = Field(default_factory=dict)
-    error: str | None = Field(None, description="Why the job failed; None when it finished.")
     omitted: list[Omission] = Field(default_factory=list)
+
+
+class JobReport(BuildCounts):
+    """What one indexing job did, as stored under jobs/ and served by /api/jobs."""
+
+    kind: str
+    finished: datetime
+    error: str | None = Field(None, description="Why the job failed; None when it finished.")
 
 
 ProgressState = Literal["running", "done", "stopped", "offline"]

@@ -21,19 +21,19 @@ The array files are read and written by `indexer.store_vectors`, re-exported her
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from indexer.errors import IndexNotFoundError, LockedError, StoreError
+from indexer import locks
+from indexer.errors import IndexNotFoundError, StoreError
 from indexer.faults import checkpoint, disk_full
 from indexer.models import Chunk, Document, JobReport, Paper, Passage, SourceSpec
 from indexer.store_fulltext import (  # noqa: F401 - re-exported: the PDF cache, pdfs/
@@ -292,28 +292,9 @@ def read_chunks(con: sqlite3.Connection) -> list[tuple[Chunk, int | None]]:
     ]
 
 
-@contextlib.contextmanager
-def job_lock(data_dir: Path) -> Iterator[None]:
-    """Hold the data directory's lock for one indexing job, or raise LockedError.
-
-    flock is released by the kernel when the process dies, so a SIGKILLed job never
-    leaves a stale lock behind.
-    """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(data_dir / "lock", "a+")  # noqa: SIM115 - held for the whole job
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        fh.close()
-        raise LockedError(f"another indexing job is running on {data_dir}") from exc
-    try:
-        with contextlib.suppress(OSError):  # the pid is informational; a full disk may refuse it
-            os.ftruncate(fh.fileno(), 0)
-            os.pwrite(fh.fileno(), f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        fh.close()
+def job_lock(data_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold the data directory's lock for one indexing job, or raise LockedError."""
+    return locks.exclusive(data_dir / "lock", f"another indexing job is running on {data_dir}")
 
 
 def write_job_report(data_dir: Path, report: JobReport) -> Path:

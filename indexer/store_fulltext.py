@@ -18,7 +18,6 @@ download or parse leaves nothing that looks complete.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gzip
 import json
 import os
@@ -29,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import LockedError
+from indexer import locks
 from indexer.models import FulltextProgress, Passage
 
 PASSAGES_FORMAT = 1
@@ -152,21 +151,10 @@ def remove_partial_files(data_dir: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def fetch_lock(data_dir: Path) -> Iterator[None]:
+def fetch_lock(data_dir: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the PDF cache's lock (one downloading job per data directory) or raise LockedError."""
-    pdf_dir(data_dir).mkdir(parents=True, exist_ok=True)
-    fh = open(pdf_dir(data_dir) / "lock", "a+")  # noqa: SIM115 - held for the whole job
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        fh.close()
-        raise LockedError(f"another full-text job is running on {data_dir}") from exc
-    try:
-        yield
-    finally:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        fh.close()
+    return locks.exclusive(pdf_dir(data_dir) / "lock",
+                           f"another full-text job is running on {data_dir}")
 
 
 def background_log(data_dir: Path) -> Path:

@@ -9,13 +9,13 @@ with its section and page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NamedTuple
 
 import streamlit as st
 
-from search.models import PassageSearchResponse, SearchResponse
+from search.models import Hit, PassageHit, PassageSearchResponse, SearchResponse
 from ui.client import ApiError
 from ui.components import (
     app_settings,
@@ -108,12 +108,13 @@ def filters_sidebar(base_url: str) -> tuple[date | None, date | None, str | None
         topic, author or None
 
 
-def show_papers(base_url: str, asked: SearchInput) -> None:
-    """Ranked papers, `PAGE_SIZE` more per click on "More results"."""
+def show_results(base_url: str, asked: SearchInput, unit: str) -> None:
+    """Ranked papers or passages, `PAGE_SIZE` more per click on "More results"."""
     pages = url_int("page", 1, 1, MAX_RESULTS // PAGE_SIZE)
     to_url(PAGE, "page", str(pages) if pages > 1 else None)
+    fetch = cached_passages if unit == "passages" else cached_search
     try:
-        resp = cached_search(base_url, asked, pages * PAGE_SIZE)
+        resp = fetch(base_url, asked, pages * PAGE_SIZE)
     except ApiError as exc:
         show_error(exc)
         return
@@ -121,40 +122,23 @@ def show_papers(base_url: str, asked: SearchInput) -> None:
         st.info(escape_md(notice))
     if resp.expanded_query:
         st.caption(f"Expanded for the English encoder: {escape_md(resp.expanded_query)}")
-    if not resp.hits:
-        st.warning("No matching papers. Try other words or loosen the filters.")
+    items: Sequence[PassageHit | Hit] = (resp.passages if isinstance(resp, PassageSearchResponse)
+                                         else resp.hits)
+    if not items:
+        st.warning(f"No matching {unit}. Try other words or loosen the filters.")
         return
-    st.caption(f"{plural(len(resp.hits), 'paper')}, best first · {resp.took_ms:.0f} ms")
+    st.caption(f"{plural(len(items), unit[:-1])}, best first · {resp.took_ms:.0f} ms")
     terms = query_terms(asked.query, resp.expanded_query)
-    for i, hit in enumerate(resp.hits, 1):
-        render_hit(i, hit, terms)
-    if len(resp.hits) == pages * PAGE_SIZE < MAX_RESULTS:
+    for i, item in enumerate(items, 1):
+        if isinstance(item, PassageHit):
+            render_passage(i, item, terms)
+        else:
+            render_hit(i, item, terms)
+    if len(items) == pages * PAGE_SIZE < MAX_RESULTS:
         st.button("More results", icon=":material/expand_more:", on_click=more, key="more")
-    elif len(resp.hits) >= MAX_RESULTS:
+    elif len(items) >= MAX_RESULTS:
         st.caption(f"These are the best {MAX_RESULTS} matches; add words or filters to narrow "
                    "the search.")
-
-
-def show_passages(base_url: str, asked: SearchInput) -> None:
-    """The best passages, several per paper allowed, `PAGE_SIZE` more per click."""
-    pages = url_int("page", 1, 1, MAX_RESULTS // PAGE_SIZE)
-    to_url(PAGE, "page", str(pages) if pages > 1 else None)
-    try:
-        found = cached_passages(base_url, asked, pages * PAGE_SIZE)
-    except ApiError as exc:
-        show_error(exc)
-        return
-    for notice in found.notices:
-        st.info(escape_md(notice))
-    if not found.passages:
-        st.warning("No matching passages. Try other words or loosen the filters.")
-        return
-    st.caption(f"{plural(len(found.passages), 'passage')}, best first · {found.took_ms:.0f} ms")
-    terms = query_terms(asked.query, found.expanded_query)
-    for i, passage in enumerate(found.passages, 1):
-        render_passage(i, passage, terms)
-    if len(found.passages) == pages * PAGE_SIZE < MAX_RESULTS:
-        st.button("More results", icon=":material/expand_more:", on_click=more, key="more")
 
 
 client = get_client()
@@ -174,7 +158,6 @@ unit = st.radio("Show", UNITS, horizontal=True, key="unit", on_change=first_page
                      "each with its section and page.")
 to_url(PAGE, "unit", unit if unit != "papers" else None)
 if query:
-    show = show_passages if unit == "passages" else show_papers
-    show(client.base_url, SearchInput(query, since, until, topic, author))
+    show_results(client.base_url, SearchInput(query, since, until, topic, author), unit)
 else:
     to_url(PAGE, "page", None)
