@@ -1,4 +1,4 @@
-"""Build a new index generation: collect → merge → plan → chunk → embed → write → publish.
+"""Build a new index generation: collect → merge → plan → chunk → embed → themes → write → publish.
 
 Builds are incremental by content hash: a paper whose hash is unchanged keeps its
 chunks and vectors from the previous generation (no re-parse of its text into new
@@ -25,9 +25,11 @@ from indexer.chunk import chunk_document
 from indexer.collect import Collected, collect
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder
+from indexer.errors import StoreError
 from indexer.faults import checkpoint
 from indexer.merge import merge_all, merge_pair
 from indexer.models import Chunk, Document, JobReport, SkipReport, SourceSpec
+from indexer.themes import ThemeData, compute_themes, theme_text
 from indexer.vectors import build_bm25, pick_kind, query_spans, row_arrays
 from indexer.vectorstore import build_store, release_generation
 
@@ -209,8 +211,12 @@ def _tuning_queries(embedder: Embedder, chunks: list[Chunk], n: int,
 
 def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
            vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict,
-           settings: IndexerSettings, queries: np.ndarray | None = None) -> str:
-    """Write a complete generation into a staging dir, then publish it."""
+           settings: IndexerSettings, queries: np.ndarray | None = None,
+           previous: list[str] | None = None, refit: bool = False) -> str:
+    """Write a complete generation into a staging dir, then publish it.
+
+    `previous` lists the current generation's paper ids (in order): its themes are
+    extended to the new papers unless `refit` (see indexer/themes.py)."""
     name = manifest["generation"]
     staged = store.staging_dir(data_dir, name)
     store.write_sqlite(staged / "papers.sqlite", docs, chunks, vec_rows)
@@ -219,7 +225,14 @@ def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk]
     number = {d.paper.paper_id: i for i, (d, _) in enumerate(docs)}
     paper_of_row = np.array([number[c.paper_id] for c in chunks], dtype=np.int32)
     langs = np.array([c.lang for c in chunks], dtype="<U2")
-    store.write_rows(staged, row_arrays(paper_of_row, langs, rows_of_vectors, vectors, len(docs)))
+    arrays = row_arrays(paper_of_row, langs, rows_of_vectors, vectors, len(docs))
+    store.write_rows(staged, arrays)
+    t0 = time.perf_counter()
+    themes = _themes(data_dir, docs, arrays.paper_vectors, previous, refit)
+    store.write_themes(staged, themes)
+    manifest.update(themes=len(themes.themes.themes))
+    manifest["seconds"]["themes"] = time.perf_counter() - t0
+    checkpoint("themes")
     manifest.update(build_store(staged, vectors, settings, name, queries))
     titles = {d.paper.paper_id: d.paper.title for d, _ in docs}
     store.write_bm25(staged, build_bm25([f"{titles[c.paper_id]} {c.text}" for c in chunks]))
@@ -228,6 +241,19 @@ def _write(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk]
     store.publish_generation(data_dir, staged, name, settings.keep_generations,
                              on_prune=lambda gen: release_generation(gen, settings.milvus_token))
     return name
+
+
+def _themes(data_dir: Path, docs: list[tuple[Document, str]], vectors: np.ndarray,
+            previous: list[str] | None, refit: bool) -> ThemeData:
+    """The new generation's themes and map, from the current generation's where it has them."""
+    prev = None
+    if previous and not refit:
+        try:
+            prev = store.read_themes(store.generation_path(data_dir))
+        except StoreError as exc:  # unreadable: fit anew rather than fail the build
+            logger.warning("refitting themes: %s", exc)
+    return compute_themes([d.paper.paper_id for d, _ in docs], [theme_text(d) for d, _ in docs],
+                          vectors, prev, previous or [], refit)
 
 
 def build(specs: list[SourceSpec], settings: IndexerSettings,
@@ -275,7 +301,7 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
                              _merge_sources(prev.sources if prev else [], got.sources))
         queries = _tuning_queries(embedder, chunks, len(vectors), settings)
         report.generation = _write(data_dir, hashed, chunks, vec_rows, vectors, manifest, settings,
-                                   queries)
+                                   queries, list(prev.docs) if prev else None, mode == "reindex")
         report.seconds["write"] = time.perf_counter() - t0
         report.papers, report.chunks = len(hashed), len(chunks)
         if on_progress:
