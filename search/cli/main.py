@@ -13,14 +13,14 @@ import sys
 from collections.abc import Sequence
 
 from indexer.errors import IndexerError, IndexNotFoundError, LockedError
-from search.cli import index, query, run, serve, ui
+from search.cli import index, query, run, serve, themes, ui
 from search.cli.base import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_INDEX, EXIT_USAGE, Command
 from search.config import Settings
 from search.errors import SearchError
 
 # Every subcommand, in the order `--help` lists them.
-COMMANDS: list[Command] = [*index.COMMANDS, *query.COMMANDS, serve.COMMAND, ui.COMMAND,
-                           run.COMMAND]
+COMMANDS: list[Command] = [*index.COMMANDS, *query.COMMANDS, themes.COMMAND, serve.COMMAND,
+                           ui.COMMAND, run.COMMAND]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.errors import StoreError
 from indexer.models import Paper
+from indexer.themes import ThemeData
 from indexer.vectorstore import VectorStore, open_store
 from search.errors import IncompatibleIndexError
 from search.models import Hit
@@ -23,7 +24,7 @@ class Snapshot:
     """Everything needed to answer queries from one generation, loaded once.
 
     What scales with the number of chunks (row arrays, paper vectors, the vector index,
-    BM25) is memory-mapped; chunk texts stay in SQLite and are read per hit.
+    BM25, the themes' arrays) is memory-mapped; chunk texts stay in SQLite and are read per hit.
     """
 
     def __init__(self, data_dir: Path, generation: str, milvus_token: str | None = None) -> None:
@@ -46,6 +47,10 @@ class Snapshot:
         self.paper_vectors: np.ndarray = rows.paper_vectors
         self.vectors: VectorStore = open_store(self.path, self.manifest, milvus_token)
         self.bm25: Any = store.read_bm25(self.path)
+        # Themes and the map (memory-mapped); None for a generation built before them.
+        self.themes: ThemeData | None = store.read_themes(self.path)
+        if self.themes is not None and len(self.themes.theme_of) != len(self.papers):
+            raise StoreError(f"themes of {self.path} do not match its papers; rebuild the index")
 
     def is_current(self) -> bool:
         """False once a newer generation has been published."""
