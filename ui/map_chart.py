@@ -2,8 +2,9 @@
 
 Pure functions (no Streamlit calls), so the table and the chart spec are unit-tested.
 One layer of points carries the click selection (opening a paper) and every state:
-coloured by theme up to the chosen month, pale after it, and ringed when a search or a
-question found the paper (ringed points are drawn last, on top). A second layer writes
+coloured by theme up to the chosen month, pale after it, ringed when a search or a
+question found the paper, and ringed red when it is the paper last opened from the map
+(ringed points are drawn last, on top). A second layer writes
 the larger themes' short names where their papers are.
 """
 
@@ -21,6 +22,9 @@ UNTHEMED = "(no theme)"
 LATER = "#e6e6e6"  # papers after the month shown
 NO_THEME = "#b0b0b0"
 HIT_STROKE = "#111111"  # the ring of a search hit; the browser test looks for it
+OPENED_STROKE = "#d62728"  # the ring of the paper opened from the map (Back shows it)
+RINGS = {"none": ("transparent", 30, 0), "hit": (HIT_STROKE, 150, 2),
+         "opened": (OPENED_STROKE, 260, 3)}  # ring → (stroke, size, stroke width)
 PICK = "pick"  # the click selection's name (st.altair_chart returns it under this key)
 POINTS = "papers"  # the points' view: Vega draws them in <g class="… papers_marks">
 _ACRONYM = re.compile(r"\(([^()]+)\)\s*$")
@@ -40,10 +44,11 @@ def months_of(data: MapResponse) -> list[str]:
 
 
 def map_frame(data: MapResponse, hits: Collection[str] = (), until: str | None = None,
-              zh: bool = False, theme: int | None = None) -> pd.DataFrame:
-    """One row per paper: id, title, date, position, theme name, whether it is a hit, and
-    whether it is shown in colour: dated up to the month `until` (any date when None) and
-    in the chosen `theme` (any when None)."""
+              zh: bool = False, theme: int | None = None, opened: str | None = None
+              ) -> pd.DataFrame:
+    """One row per paper: id, title, date, position, theme name, its ring (the paper
+    `opened` last, a hit, or none), and whether it is shown in colour: dated up to the
+    month `until` (any date when None) and in the chosen `theme` (any when None)."""
     names = {t.theme_id: (t.name_zh if zh else t.name) for t in data.themes}
     rows = [{
         "paper_id": p.paper_id, "title": p.title,
@@ -52,12 +57,15 @@ def map_frame(data: MapResponse, hits: Collection[str] = (), until: str | None =
         "shown": (until is None or (p.published is not None
                                     and p.published.strftime("%Y-%m") <= until))
                  and theme in (None, p.theme_id),
-        "hit": p.paper_id in hits,
+        "ring": "opened" if p.paper_id == opened else "hit" if p.paper_id in hits else "none",
     } for p in data.points]
     frame = pd.DataFrame(rows, columns=["paper_id", "title", "date", "x", "y", "theme", "shown",
-                                        "hit"])
-    # Shown papers above pale ones, hits above all: Vega draws rows in order.
-    return frame.sort_values(["hit", "shown"], kind="stable").reset_index(drop=True)
+                                        "ring"])
+    # Vega draws rows in order: shown papers above pale ones, hits above all, and the
+    # opened paper on top.
+    frame["order"] = frame["ring"].map({"none": 0, "hit": 1, "opened": 2})
+    frame = frame.sort_values(["order", "shown"], kind="stable").drop(columns="order")
+    return frame.reset_index(drop=True)
 
 
 def short_label(name: str) -> str:
@@ -81,6 +89,13 @@ def theme_labels(frame: pd.DataFrame, data: MapResponse, zh: bool = False) -> pd
     return pd.DataFrame(rows, columns=["label", "x", "y"])
 
 
+def _by_ring(channel: str, part: int) -> alt.VegaLiteSchema:
+    """An encoding of `channel` by the paper's ring, from `RINGS`, without a legend."""
+    scale = alt.Scale(domain=list(RINGS), range=[v[part] for v in RINGS.values()])
+    make = {"size": alt.Size, "stroke": alt.Stroke, "strokeWidth": alt.StrokeWidth}[channel]
+    return make("ring:N", scale=scale, legend=None)
+
+
 def map_chart(frame: pd.DataFrame, labels: pd.DataFrame, themes: list[str],
               height: int = 620) -> alt.LayerChart:
     """The scatter: colour by theme (legend in `themes` order), hover for title, date and
@@ -97,9 +112,8 @@ def map_chart(frame: pd.DataFrame, labels: pd.DataFrame, themes: list[str],
             legend=alt.Legend(orient="right", labelLimit=300, symbolLimit=0, labelFontSize=11,
                               rowPadding=1, symbolSize=60)),
             alt.value(LATER)),
-        size=alt.condition("datum.hit", alt.value(150), alt.value(30)),
-        stroke=alt.condition("datum.hit", alt.value(HIT_STROKE), alt.value("transparent")),
-        strokeWidth=alt.condition("datum.hit", alt.value(2), alt.value(0)),
+        size=_by_ring("size", 1), stroke=_by_ring("stroke", 0),
+        strokeWidth=_by_ring("strokeWidth", 2),
         tooltip=[alt.Tooltip("title:N", title="Title"), alt.Tooltip("date:N", title="Date"),
                  alt.Tooltip("theme:N", title="Theme")],
     ).add_params(pick)

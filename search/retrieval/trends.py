@@ -4,8 +4,9 @@ Windows end at the newest paper date in the index, not today: a library last upd
 in March shows what was rising until March. Growth compares a theme's share of all
 papers dated in the window with its share in the window before, because the number of
 papers a library holds per month says as much about how it was collected (a digest a
-day, a query per topic) as about the field; a share is fair to both. One pseudo-paper
-on each side keeps a theme that is new in the window finite.
+day, a query per topic) as about the field; a share is fair to both. Half a paper's
+share added on both sides keeps a theme that is new in the window finite (and leaves an
+unchanged share at zero growth).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def growth(theme: tuple[int, int], library: tuple[int, int], months: int) -> The
     (recent, before), (total_recent, total_before) = theme, library
     change = None
     if total_before and total_recent:
-        change = ((recent + 1) / (total_recent + 1)) / ((before + 1) / (total_before + 1)) - 1
+        half = 0.5 / max(total_recent, total_before)  # half a paper's share on both sides
+        change = (recent / total_recent + half) / (before / total_before + half) - 1
     return ThemeGrowth(
         months=months, recent=recent, before=before,
         share_recent=round(recent / total_recent, 4) if total_recent else 0.0,

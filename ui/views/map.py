@@ -98,8 +98,11 @@ def inputs(data: MapResponse) -> tuple[str, bool, int | None, str | None, bool]:
 
 def show_map(data: MapResponse, hits: list[str], month: str | None, zh: bool,
              theme: int | None) -> None:
-    """The chart; a click on a paper opens its page."""
-    frame = map_frame(data, set(hits), month, zh, theme)
+    """The chart; a click on a paper opens its page. Streamlit leaves ``?paper=`` on the
+    map's URL when it opens one (its own history entry, which Back returns to): the map
+    then rings that paper, where the reader left it."""
+    opened = st.query_params.get("paper")
+    frame = map_frame(data, set(hits), month, zh, theme, opened)
     themes = [t.name_zh if zh else t.name for t in data.themes]
     st.html(LABELS_STYLE)
     event = st.altair_chart(map_chart(frame, theme_labels(frame, data, zh), themes),
@@ -115,6 +118,9 @@ def show_map(data: MapResponse, hits: list[str], month: str | None, zh: bool,
         st.caption(f"{plural(shown, 'paper')} {what} in colour, the others pale.")
     else:
         st.caption(f"{plural(len(frame), 'paper')}.")
+    title = next((p.title for p in data.points if p.paper_id == opened), None)
+    if title:
+        st.caption(f"Ringed in red: {escape_md(title)}, the paper you opened from the map.")
 
 
 def show_hits(data: MapResponse, text: str, hits: list[str]) -> None:
