@@ -54,3 +54,4 @@ bench: setup
 	$(BIN)/python benchmarks/ask_bench.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/api_latency.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/themes.py --data-dir benchmarks/results/corpus_index
