@@ -100,6 +100,7 @@ def fit_themes(paper_ids: list[str], texts: list[str], vectors: np.ndarray, seed
 
     t0 = time.perf_counter()
     n = len(paper_ids)
+    logger.info("themes: laying out %d papers and finding their themes…", n)
     has = np.linalg.norm(vectors, axis=1) > 0 if n else np.zeros(0, dtype=bool)
     layout = np.full((n, 2), np.nan, dtype=np.float32)
     layout[has] = tsne_layout(vectors[has], seed)

@@ -28,6 +28,7 @@ RINGS = {"none": ("transparent", 30, 0), "hit": (HIT_STROKE, 150, 2),
 PICK = "pick"  # the click selection's name (st.altair_chart returns it under this key)
 POINTS = "papers"  # the points' view: Vega draws them in <g class="… papers_marks">
 _ACRONYM = re.compile(r"\(([^()]+)\)\s*$")
+SVG_UP_TO = 5_000  # points drawn as SVG elements; a larger map is drawn on a canvas
 LABEL_SHARE = 0.02  # themes with at least this share of the papers get a label on the map
 # tableau20 and 16 more: distinct hues for up to 36 themes, then they repeat.
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -99,8 +100,9 @@ def _by_ring(channel: str, part: int) -> alt.VegaLiteSchema:
 def map_chart(frame: pd.DataFrame, labels: pd.DataFrame, themes: list[str],
               height: int = 620) -> alt.LayerChart:
     """The scatter: colour by theme (legend in `themes` order), hover for title, date and
-    theme, a click selects the paper (`PICK`), hits ringed; SVG, so every point is an
-    element a test (or an accessibility tool) can find."""
+    theme, a click selects the paper (`PICK`), hits ringed. Drawn as SVG, so every point
+    is an element a test (or an accessibility tool) can find, up to `SVG_UP_TO` points;
+    a canvas beyond, where thousands of elements would slow the browser down."""
     domain = [*themes, UNTHEMED]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(themes))] + [NO_THEME]
     pick = alt.selection_point(name=PICK, fields=["paper_id"], on="click", empty=False)
@@ -123,5 +125,5 @@ def map_chart(frame: pd.DataFrame, labels: pd.DataFrame, themes: list[str],
     return alt.layer(points, names).properties(
         height=max(height, 25 * (len(domain) + 3)), padding={"left": 40, "right": 10, "top": 10,
                                                             "bottom": 10},
-        usermeta={"embedOptions": {"renderer": "svg"}},
+        usermeta={"embedOptions": {"renderer": "svg" if len(frame) <= SVG_UP_TO else "canvas"}},
     ).configure_view(strokeWidth=0)
