@@ -120,7 +120,7 @@ def test_search_cli_json_and_text(index_dir: Path) -> None:
 def test_every_subcommand_has_help() -> None:
     from search.cli.main import COMMANDS
 
-    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 14
+    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 15
     for command in COMMANDS:
         proc = subprocess.run([sys.executable, "-m", "search", command.name, "--help"],
                               capture_output=True, text=True, cwd=REPO, timeout=60)
