@@ -268,7 +268,6 @@ def test_map_hover_click_through_and_a_search_rings_its_hits(stack: str, driver:
     tip = hover(driver, points[len(points) // 2]).splitlines()
     title = next(line.removeprefix("Title ") for line in tip if line.startswith("Title "))
     assert any(re.fullmatch(r"Date \d{4}-\d\d-\d\d", line) for line in tip), tip
-    screenshot(driver, "map-hover")
     ActionChains(driver).click().perform()  # where the mouse is: on the point hovered
     wait_css(driver, READY, "[data-testid='stCode']")
     settle(driver)
