@@ -58,3 +58,4 @@ bench: setup
 	$(BIN)/python benchmarks/api_latency.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/soak.py
+	$(BIN)/python benchmarks/themes.py --data-dir benchmarks/results/corpus_index

@@ -1,4 +1,4 @@
-"""Build a new index generation: collect → merge → plan → chunk → embed → write → publish.
+"""Build a new index generation: collect → merge → plan → chunk → embed → themes → write → publish.
 
 Builds are incremental by content hash: a paper whose hash is unchanged keeps its
 chunks and vectors from the previous generation (no re-parse of its text into new
@@ -9,6 +9,7 @@ atomically, so search keeps answering from the previous one until the switch.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
@@ -33,6 +34,7 @@ from indexer.fulltext import attach_cached
 from indexer.merge import merge_all, merge_pair
 from indexer.models import BuildCounts, Chunk, Document, JobReport, SourceSpec
 from indexer.publish import check_space_early, failure_reported, write_generation
+from indexer.themes import ThemeData, compute_themes, theme_text
 from indexer.vectors import pick_kind, query_spans
 from indexer.verify import check_database
 
@@ -213,6 +215,19 @@ def _tuning_queries(embedder: Embedder, chunks: list[Chunk], n: int,
     return embedder.embed(query_spans([c.text for c in chunks if c.lang == "en"]))
 
 
+def _themes(data_dir: Path, docs: list[tuple[Document, str]], previous: list[str] | None,
+            refit: bool, vectors: np.ndarray) -> ThemeData:
+    """The new generation's themes and map, from the current generation's where it has them."""
+    prev = None
+    if previous and not refit:
+        try:
+            prev = store.read_themes(store.generation_path(data_dir))
+        except StoreError as exc:  # unreadable: fit anew rather than fail the build
+            logger.warning("refitting themes: %s", exc)
+    return compute_themes([d.paper.paper_id for d, _ in docs], [theme_text(d) for d, _ in docs],
+                          vectors, prev, previous or [], refit)
+
+
 def build(specs: list[SourceSpec], settings: IndexerSettings,
           embedder_factory: Callable[[], Embedder], *, mode: BuildMode = "add",
           keep_removed: bool = False, progress: bool = True,
@@ -266,8 +281,10 @@ def build(specs: list[SourceSpec], settings: IndexerSettings,
         manifest = _manifest(settings, embedder, hashed, chunks, vectors, report,
                              _merge_sources(prev.sources if prev else [], got.sources))
         queries = _tuning_queries(embedder, chunks, len(vectors), settings)
-        report.generation = write_generation(data_dir, hashed, chunks, vec_rows, vectors, manifest, settings,
-                                   queries)
+        themes = functools.partial(_themes, data_dir, hashed, list(prev.docs) if prev else None,
+                                   mode == "reindex")
+        report.generation = write_generation(data_dir, hashed, chunks, vec_rows, vectors,
+                                             manifest, settings, queries, themes)
         report.seconds["write"] = time.perf_counter() - t0
         report.papers, report.chunks = len(hashed), len(chunks)
         if on_progress:

@@ -204,3 +204,29 @@ class FulltextProgress(BaseModel):
     eta_seconds: float | None = None
     pid: int | None = None
     message: str = ""
+
+
+class Theme(BaseModel):
+    """A line of work learned from the papers' vectors, named by its distinctive terms."""
+
+    theme_id: int
+    name: str = Field(description='Its two most distinctive terms, e.g. "head avatars · '
+                                  'Gaussian splatting (3DGS)".')
+    terms: list[str] = Field(default_factory=list, description="Distinctive terms, best first.")
+    min_similarity: float = Field(0.0, description="Cosine to the theme's centroid above which a"
+                                                   " paper joins it (new papers, outliers).")
+
+
+class ThemeSet(BaseModel):
+    """The themes of a generation (themes.json), and how and when they were fitted.
+
+    Per-paper arrays (theme number, 2-D map position) sit beside it as .npy files;
+    `Theme.theme_id` indexes the centroid rows.
+    """
+
+    method: str
+    fitted_at: datetime
+    fitted_papers: int = Field(description="Papers the themes were fitted on; later builds "
+                                           "assign new papers to them until a refit.")
+    params: dict[str, float | int | str] = Field(default_factory=dict)
+    themes: list[Theme] = Field(default_factory=list)

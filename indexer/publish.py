@@ -13,6 +13,7 @@ import contextlib
 import logging
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from indexer.config import IndexerSettings
 from indexer.errors import IndexerError, StoreError
 from indexer.faults import checkpoint
 from indexer.models import Chunk, Document, JobReport
+from indexer.themes import ThemeData
 from indexer.vectors import build_bm25, row_arrays
 from indexer.vectorstore import build_store, release_generation
 from indexer.verify import verify_generation
@@ -32,8 +34,12 @@ logger = logging.getLogger(__name__)
 
 def write_generation(data_dir: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
                      vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict,
-                     settings: IndexerSettings, queries: np.ndarray | None = None) -> str:
+                     settings: IndexerSettings, queries: np.ndarray | None = None,
+                     themes: Callable[[np.ndarray], ThemeData] | None = None) -> str:
     """Write a complete generation into a staging dir, check it, then publish it.
+
+    `themes` computes the themes and map from the papers' vectors (see `indexer.themes`);
+    without it the generation has none.
 
     Whatever fails on the way removes the staging dir, so the next run starts clean; a
     full disk is reported as `DiskFullError` naming the data directory and the space needed.
@@ -45,7 +51,7 @@ def write_generation(data_dir: Path, docs: list[tuple[Document, str]], chunks: l
     staged = store.generations_dir(data_dir) / f".tmp-{name}"
     try:
         staged = store.staging_dir(data_dir, name)
-        _write_staged(staged, docs, chunks, vec_rows, vectors, manifest, settings, queries)
+        _write_staged(staged, docs, chunks, vec_rows, vectors, manifest, settings, queries, themes)
         verify_generation(staged, settings.milvus_token)  # never switch CURRENT to a broken build
         checkpoint("write")
         store.publish_generation(data_dir, staged, name, settings.keep_generations,
@@ -63,7 +69,8 @@ def write_generation(data_dir: Path, docs: list[tuple[Document, str]], chunks: l
 
 def _write_staged(staged: Path, docs: list[tuple[Document, str]], chunks: list[Chunk],
                   vec_rows: dict[int, int], vectors: np.ndarray, manifest: dict,
-                  settings: IndexerSettings, queries: np.ndarray | None) -> None:
+                  settings: IndexerSettings, queries: np.ndarray | None,
+                  themes: Callable[[np.ndarray], ThemeData] | None) -> None:
     """Every file of a generation, into the staging dir (the manifest last)."""
     name = manifest["generation"]
     store.write_sqlite(staged / "papers.sqlite", docs, chunks, vec_rows)
@@ -72,7 +79,15 @@ def _write_staged(staged: Path, docs: list[tuple[Document, str]], chunks: list[C
     number = {d.paper.paper_id: i for i, (d, _) in enumerate(docs)}
     paper_of_row = np.array([number[c.paper_id] for c in chunks], dtype=np.int32)
     langs = np.array([c.lang for c in chunks], dtype="<U2")
-    store.write_rows(staged, row_arrays(paper_of_row, langs, rows_of_vectors, vectors, len(docs)))
+    arrays = row_arrays(paper_of_row, langs, rows_of_vectors, vectors, len(docs))
+    store.write_rows(staged, arrays)
+    if themes is not None:
+        t0 = time.perf_counter()
+        fitted = themes(arrays.paper_vectors)
+        store.write_themes(staged, fitted)
+        manifest.update(themes=len(fitted.themes.themes))
+        manifest.setdefault("seconds", {})["themes"] = time.perf_counter() - t0
+        checkpoint("themes")
     manifest.update(build_store(staged, vectors, settings, name, queries))
     titles = {d.paper.paper_id: d.paper.title for d, _ in docs}
     store.write_bm25(staged, build_bm25([f"{titles[c.paper_id]} {c.text}" for c in chunks]))

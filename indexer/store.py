@@ -8,6 +8,7 @@ Layout of a data directory::
         papers.sqlite            papers and chunks (text, section, page, span)
         *.npy, vectors.faiss,    vectors, per-row arrays, the vector index and the keyword
         vectors.milvus.db/, bm25/  index: see indexer/store_vectors.py
+        themes.json, layout.npy, …  themes and the 2-D map: see indexer/store_themes.py
     lock                         held (flock) by the one indexing job allowed at a time
     jobs/<timestamp>.json        one report per indexing job
     pdfs/                        arXiv PDFs and their parsed text: see indexer/store_fulltext.py
@@ -15,7 +16,8 @@ Layout of a data directory::
 A build writes into ``generations/.tmp-<name>`` and renames it into place before
 ``CURRENT`` is switched, so a killed build never leaves a half-written index behind
 the pointer; readers always open whatever ``CURRENT`` named when they looked.
-The array files are read and written by `indexer.store_vectors`, re-exported here.
+The array files are read and written by `indexer.store_vectors` and
+`indexer.store_themes`, re-exported here.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from indexer.store_fulltext import (  # noqa: F401 - re-exported: the PDF cache,
     write_skip,
     write_stream,
 )
+from indexer.store_themes import read_themes, write_themes  # noqa: F401 - re-exported
 from indexer.store_vectors import (  # noqa: F401 - re-exported: store is the I/O facade
     faiss_size,
     milvus_lite_path,
@@ -98,6 +101,7 @@ class IndexManifest(BaseModel):
     papers: int
     chunks: int
     vectors: int
+    themes: int = 0
     sources: list[SourceSpec] = Field(default_factory=list)
     seconds: dict[str, float] = Field(default_factory=dict)
 

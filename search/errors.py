@@ -15,6 +15,10 @@ class PaperNotFoundError(SearchError):
     """No paper with that id in the index: HTTP 404."""
 
 
+class ThemeNotFoundError(SearchError):
+    """No theme with that number in the served generation: HTTP 404."""
+
+
 class IncompatibleIndexError(SearchError):
     """The index was built with another model or dimension than the one loaded."""
 
@@ -45,4 +49,5 @@ __all__ = [
     "QueryError",
     "SearchError",
     "StoreError",
+    "ThemeNotFoundError",
 ]

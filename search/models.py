@@ -214,3 +214,87 @@ class SimilarResponse(BaseModel):
     arxiv_id: str | None
     total: int
     hits: list[Hit]
+
+
+class ThemePaper(BaseModel):
+    """A paper as a theme lists it, with how central it is to the theme."""
+
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+    published: date | None = Field(description="Published, else first seen in a digest.")
+    similarity: float = Field(description="Cosine between the paper and the theme's centroid.")
+
+
+class ThemeGrowth(BaseModel):
+    """A theme over the last `months` months (up to the index's newest paper) and the
+    `months` before: its papers, their share of all papers dated then, and the change."""
+
+    months: int
+    recent: int
+    before: int
+    share_recent: float
+    share_before: float
+    growth: float | None = Field(description="Relative change of share (0.5 = half as large"
+                                             " again); null without papers in both windows.")
+
+
+class ThemeSummary(BaseModel):
+    """A line of work learned from the papers, its trend and representative papers."""
+
+    theme_id: int
+    name: str
+    name_zh: str = Field(description="The name with glossary translations where there are any.")
+    terms: list[str]
+    papers: int
+    per_month: dict[str, int]
+    growth_3m: ThemeGrowth
+    growth_6m: ThemeGrowth
+    top_papers: list[ThemePaper] = Field(description="The papers nearest its centre.")
+    recent_papers: list[ThemePaper] = Field(description="The nearest of the last 3 months.")
+
+
+class ThemeDetail(ThemeSummary):
+    """A theme with all its papers, most central first."""
+
+    members: list[ThemePaper]
+
+
+class ThemeList(BaseModel):
+    """GET /api/themes: the themes of the served generation."""
+
+    generation: str
+    newest: date | None = Field(description="The newest paper date: trend windows end here.")
+    papers: int
+    themed: int = Field(description="Papers that belong to a theme.")
+    themes: list[ThemeSummary]
+    notices: list[str] = Field(default_factory=list)
+
+
+class MapPoint(BaseModel):
+    """One paper on the map."""
+
+    paper_id: str
+    title: str
+    published: date | None
+    x: float
+    y: float
+    theme_id: int = Field(description="-1 for a paper in no theme.")
+
+
+class ThemeName(BaseModel):
+    """A theme's number and names, for a map's legend."""
+
+    theme_id: int
+    name: str
+    name_zh: str
+    papers: int
+
+
+class MapResponse(BaseModel):
+    """GET /api/map: every paper with a position on the 2-D map, and the themes."""
+
+    generation: str
+    points: list[MapPoint]
+    themes: list[ThemeName]
+    notices: list[str] = Field(default_factory=list)

@@ -130,7 +130,7 @@ def test_search_says_when_nothing_matches(index_dir: Path) -> None:
 def test_every_subcommand_has_help() -> None:
     from search.cli.main import COMMANDS
 
-    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 16
+    assert len({c.name for c in COMMANDS}) == len(COMMANDS) == 17
     for command in COMMANDS:
         proc = subprocess.run([sys.executable, "-m", "search", command.name, "--help"],
                               capture_output=True, text=True, cwd=REPO, timeout=60)

@@ -21,6 +21,7 @@ from search.models import (
     Answer,
     Health,
     Hit,
+    MapResponse,
     PaperDetail,
     PaperList,
     PaperSummary,
@@ -28,6 +29,8 @@ from search.models import (
     SearchResponse,
     SimilarResponse,
     Stats,
+    ThemeDetail,
+    ThemeList,
     TopicCount,
 )
 
@@ -158,6 +161,18 @@ class ApiClient:
             if len(found.papers) < page or len(out) >= total:
                 break
         return total, out
+
+    def themes(self, sort: str = "papers") -> ThemeList:
+        """The themes with their trends; `sort` papers, growth_3m or growth_6m."""
+        return self._get("/api/themes", ThemeList, sort=sort)  # type: ignore[no-any-return]
+
+    def theme(self, theme_id: int) -> ThemeDetail:
+        """One theme with all its papers. Raises NotFoundError."""
+        return self._get(f"/api/themes/{int(theme_id)}", ThemeDetail)  # type: ignore[no-any-return]
+
+    def map(self) -> MapResponse:
+        """Every paper's map position, theme and date, and the themes' names."""
+        return self._get("/api/map", MapResponse)  # type: ignore[no-any-return]
 
     def jobs(self) -> list[JobReport]:
         """Recent indexing job reports, newest first."""

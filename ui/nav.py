@@ -27,9 +27,11 @@ PAGES = (
     PageSpec("views/ask.py", "Ask", ":material/forum:"),
     PageSpec("views/search.py", "Search", ":material/search:"),
     PageSpec("views/paper.py", "Paper", ":material/description:"),
+    PageSpec("views/map.py", "Map", ":material/scatter_plot:"),
     PageSpec("views/library.py", "Library", ":material/library_books:"),
     PageSpec("views/digest.py", "Digest", ":material/newspaper:"),
 )
 PAPER_PAGE = "views/paper.py"
 SEARCH_PAGE = "views/search.py"
+MAP_PAGE = "views/map.py"
 ICON = Path(__file__).parent / "assets" / "icon.svg"

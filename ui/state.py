@@ -32,7 +32,9 @@ SEARCH_INPUTS = {"q": "q", "since": "since", "until": "until", "topic": "topic",
                  "author": "author", "unit": "unit"}
 ASK_INPUTS = {"question": "question"}
 DIGEST_INPUTS = {"digest_from": "from", "digest_to": "to", "digest_topic": "topic"}
-KEPT_KEYS = (*SEARCH_INPUTS, *ASK_INPUTS, *DIGEST_INPUTS, "digest_summaries")
+MAP_INPUTS = {"map_q": "q", "map_ask": "ask", "map_theme": "theme", "map_month": "month",
+              "map_zh": "zh"}
+KEPT_KEYS = (*SEARCH_INPUTS, *ASK_INPUTS, *DIGEST_INPUTS, *MAP_INPUTS, "digest_summaries")
 _SEEN = "url_seen"  # {(page, parameter): the value this session last read or wrote}
 
 

@@ -17,14 +17,14 @@ from pydantic import ValidationError
 
 from indexer.errors import IndexerError, IndexNotFoundError, LockedError
 from indexer.redact import RedactingFilter
-from search.cli import fulltext, index, lexicon, query, run, serve, ui
+from search.cli import fulltext, index, lexicon, query, run, serve, themes, ui
 from search.cli.base import EXIT_ERROR, EXIT_LOCKED, EXIT_NO_INDEX, EXIT_USAGE, Command
 from search.config import Settings, setting_error
 from search.errors import SearchError
 
 # Every subcommand, in the order `--help` lists them.
 COMMANDS: list[Command] = [*index.COMMANDS, fulltext.COMMAND, lexicon.COMMAND, *query.COMMANDS,
-                           serve.COMMAND, ui.COMMAND, run.COMMAND]
+                           themes.COMMAND, serve.COMMAND, ui.COMMAND, run.COMMAND]
 
 
 class _Parser(argparse.ArgumentParser):

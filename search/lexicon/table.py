@@ -11,8 +11,9 @@ deterministic order (by term) so a rebuild can be compared byte for byte.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -88,28 +89,54 @@ def packaged_lexicon() -> dict[str, Entry]:
     return parse(packaged_text(LEXICON), LEXICON)
 
 
-def _key(english: str) -> str:
-    return " ".join(fold(w) for w in english.lower().replace("-", " ").split())
+def glossary() -> dict[str, list[str]]:
+    """The curated glossary: Chinese term → English translations, best first."""
+    return parse_glossary(packaged_text(GLOSSARY))
+
+
+def mined_names() -> dict[str, list[str]]:
+    """Mined terms whose best English candidate is clearly best (weight ≥ 0.5), that one only."""
+    return {zh: e.en[:1] for zh, e in packaged_lexicon().items()
+            if e.source == "mined" and e.weights and e.weights[0] >= 0.5}
+
+
+# Where English terms get their Chinese names; earlier sources win.
+ZH_SOURCES: tuple[Callable[[], dict[str, list[str]]], ...] = (glossary, mined_names)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def english_key(text: str) -> str:
+    """How an English term is looked up: lower case, word characters, plurals folded."""
+    return " ".join(fold(t) for t in _TOKEN.findall(text.lower().replace("-", " ")))
 
 
 @lru_cache(maxsize=1)
-def chinese_names() -> dict[str, str]:
-    """English term (folded) → its Chinese name in the curated glossary (first listed wins)."""
-    names: dict[str, str] = {}
-    for zh, english in parse_glossary(packaged_text(GLOSSARY)).items():
-        for en in english:
-            names.setdefault(_key(en), zh)
-    return names
+def english_to_chinese() -> dict[str, str]:
+    """English term key → the Chinese term that lists it earliest among its translations
+    (earlier sources first, then the term listed first: the glossary's curated order)."""
+    best: dict[str, tuple[int, int, int, str]] = {}
+    for rank_source, source in enumerate(ZH_SOURCES):
+        for order, (zh, translations) in enumerate(source().items()):
+            for position, en in enumerate(translations):
+                key = english_key(en)
+                choice = (rank_source, position, order, zh)
+                if key and (key not in best or choice < best[key]):
+                    best[key] = choice
+    return {key: choice[3] for key, choice in best.items()}
+
+
+def term_zh(term: str) -> str | None:
+    """The Chinese for an English term: whole, else its long form, else its acronym
+    ("radiance fields (NeRF)" is looked up by either)."""
+    plain, _, acronym = term.partition(" (")
+    for key in (term, plain, acronym.rstrip(")")):
+        zh = english_to_chinese().get(english_key(key)) if key else None
+        if zh:
+            return zh
+    return None
 
 
 def chinese_name(term: str) -> str:
-    """``中文（English）`` for a term the glossary names, else the term as it is.
-
-    A term shown with its acronym ("radiance fields (NeRF)") is looked up by either.
-    """
-    plain, _, acronym = term.partition(" (")
-    for key in (term, plain, acronym.rstrip(")")):
-        zh = chinese_names().get(_key(key)) if key else None
-        if zh:
-            return f"{zh}（{term}）"
-    return term
+    """``中文（English）`` for a term the lexicon names, else the term as it is."""
+    zh = term_zh(term)
+    return f"{zh}（{term}）" if zh else term

@@ -18,6 +18,7 @@ from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.errors import StoreError
 from indexer.models import Paper
+from indexer.themes import ThemeData
 from indexer.vectorstore import VectorStore, open_store
 from indexer.verify import check_answers, check_database
 from search.errors import IncompatibleIndexError
@@ -28,7 +29,7 @@ class Snapshot:
     """Everything needed to answer queries from one generation, loaded once.
 
     What scales with the number of chunks (row arrays, paper vectors, the vector index,
-    BM25) is memory-mapped; chunk texts stay in SQLite and are read per hit.
+    BM25, the themes' arrays) is memory-mapped; chunk texts stay in SQLite and are read per hit.
     """
 
     degraded: str | None = None  # set by load_snapshot when this stands in for a damaged one
@@ -66,6 +67,10 @@ class Snapshot:
         self.paper_vectors: np.ndarray = rows.paper_vectors
         self.vectors = open_store(self.path, self.manifest, milvus_token)
         self.bm25: Any = store.read_bm25(self.path)
+        # Themes and the map (memory-mapped); None for a generation built before them.
+        self.themes: ThemeData | None = store.read_themes(self.path)
+        if self.themes is not None and len(self.themes.theme_of) != len(self.papers):
+            raise StoreError(f"themes of {self.path} do not match its papers; rebuild the index")
         probe = self.paper_vectors[0] if len(self.paper_vectors) and self.manifest.vectors else None
         check_answers(self.path, self.vectors, self.bm25, probe)
 

@@ -31,11 +31,13 @@ from search.errors import (
     IncompatibleIndexError,
     PaperNotFoundError,
     QueryError,
+    ThemeNotFoundError,
 )
 from search.retrieval.engine import Searcher
 from search.service.deps import SearcherFactory, SearcherHolder
 from search.service.limits import BodyLimit, LLMSlots
 from search.service.routes import add_catalogue_routes, add_paper_routes, add_search_routes
+from search.service.theme_routes import add_theme_routes
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +72,8 @@ def _add_error_handlers(app: FastAPI, data_dir: Path) -> None:
 
         return handler
 
-    for exc_type, code in ((QueryError, 422), (PaperNotFoundError, 404), (StoreError, 503),
+    for exc_type, code in ((QueryError, 422), (PaperNotFoundError, 404), (ThemeNotFoundError, 404),
+                           (StoreError, 503),
                            (IncompatibleIndexError, 503), (GenerationError, 502)):
         app.add_exception_handler(exc_type, status(code))
 
@@ -117,4 +120,5 @@ def create_app(settings: Settings, searcher_factory: SearcherFactory | None = No
     add_search_routes(app, settings)
     add_catalogue_routes(app, settings)
     add_paper_routes(app)
+    add_theme_routes(app)
     return app

@@ -162,3 +162,43 @@ def settle(drv: Any, seconds: float = READY) -> None:
     WebDriverWait(drv, seconds).until(
         lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
     time.sleep(0.6)
+
+
+# The Map page's points (ui/map_chart.POINTS names their view) and the ring of a search hit.
+MAP_POINTS = "[data-testid='stVegaLiteChart'] g.papers_marks path"
+RINGED = MAP_POINTS + "[stroke='#111111']"
+OPENED = MAP_POINTS + "[stroke='#d62728']"
+# Injected before any page script: when the chart's element appears and when its points are
+# drawn, in the page's own clock (performance.now(), ms since navigation started).
+RENDER_CLOCK = """
+window.__mapClock = {chart: null, points: 0, drawn: null};
+new MutationObserver(() => {
+  const clock = window.__mapClock;
+  if (clock.chart === null && document.querySelector("[data-testid='stVegaLiteChart']")) {
+    clock.chart = performance.now();
+  }
+  const n = document.querySelectorAll("[data-testid='stVegaLiteChart'] g.papers_marks path").length;
+  if (n > clock.points) { clock.points = n; clock.drawn = performance.now(); }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def start_render_clock(drv: Any) -> None:
+    """Time the Map's rendering on every page this driver opens from now on."""
+    drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RENDER_CLOCK})
+
+
+def render_clock(drv: Any) -> dict[str, float]:
+    """{chart, drawn: ms since navigation; points: how many were drawn}."""
+    return dict(drv.execute_script("return window.__mapClock"))
+
+
+def hover(drv: Any, element: Any, seconds: float = 10) -> str:
+    """Move the mouse onto `element` and return the text of the chart tooltip it opens."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ActionChains(drv).move_to_element(element).perform()
+    WebDriverWait(drv, seconds).until(
+        lambda d: d.find_elements("css selector", "#vg-tooltip-element.visible"))
+    return str(drv.find_element("css selector", "#vg-tooltip-element").text)

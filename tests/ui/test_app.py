@@ -172,7 +172,7 @@ def test_library_shows_stats_chart_and_sources(api_url: str, app_for: AppFor) ->
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Papers"] == str(stats["papers"])
     assert at.get("vega_lite_chart"), "the topic × month chart is missing"
-    sources = at.dataframe[0].value
+    sources = next(d.value for d in at.dataframe if "source" in d.value.columns)
     assert len(sources) == len(stats["sources"])
     assert any(stats["generation"] in m for m in texts(at, "markdown"))
     assert at.get("file_uploader")

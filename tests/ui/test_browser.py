@@ -8,11 +8,14 @@ the tests skip, except in CI (`tests.shared.require`), where that is a failure.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from indexer.embed import Embedder
@@ -20,13 +23,20 @@ from search.config import Settings
 from tests.synthetic import write_paper_pdf
 from tests.ui.browser import (
     ANSWER,
+    ARTIFACTS,
+    MAP_POINTS,
+    OPENED,
     READY,
+    RINGED,
     env_for,
+    hover,
     make_driver,
+    render_clock,
     require_browser,
     screenshot,
     settle,
     start,
+    start_render_clock,
     stop,
     traffic,
     wait_css,
@@ -61,6 +71,25 @@ def stack(small_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
         stop(procs)
 
 
+@pytest.fixture(scope="module")
+def corpus_stack(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[tuple[str, str]]:
+    """The real API and UI over the full-corpus index (read only); yields (UI, API) URLs."""
+    require_browser()
+    logs = tmp_path_factory.mktemp("browser-corpus")
+    api_port, ui_port = free_port(), free_port()
+    env = env_for(AVATAR_SCHOLAR_API_PORT=str(api_port), AVATAR_SCHOLAR_UI_PORT=str(ui_port))
+    data = str(corpus_index.data_dir)
+    procs = [start(["--data-dir", data, "serve", "--port", str(api_port)], env, logs / "api.log"),
+             start(["--data-dir", data, "ui"], env, logs / "ui.log")]
+    try:
+        wait_ok(f"http://127.0.0.1:{ui_port}/_stcore/health", procs[1], logs / "ui.log")
+        wait_ok(f"http://127.0.0.1:{api_port}/api/health", procs[0], logs / "api.log")
+        yield f"http://127.0.0.1:{ui_port}", f"http://127.0.0.1:{api_port}"
+    finally:
+        stop(procs)
+
+
 @pytest.fixture()
 def driver(tmp_path: Path) -> Iterator[Any]:
     """Headless Chromium with a fresh profile; afterwards, its traffic must have stayed local."""
@@ -90,6 +119,7 @@ def test_every_page_opened_directly_stays_local(stack: str, driver: Any) -> None
     for path, ready in (("/", "textarea"), ("/search?q=gaussian+avatar", RESULT),
                         ("/paper?paper=2403.01444", "[data-testid='stCode']"),
                         ("/library", "[data-testid='stVegaLiteChart']"),
+                        ("/map", MAP_POINTS),
                         ("/digest", "[data-testid='stDownloadButton']")):
         driver.get(stack + path)
         wait_css(driver, READY, ready)
@@ -203,7 +233,8 @@ def test_hostile_title_is_text_in_the_browser(tmp_path: Path, embedder: Embedder
             driver.get(f"{url}/paper?paper=2401.99999")
             title = wait_css(driver, READY, "h1")
             nav = driver.find_element("css selector", "[data-testid='stSidebar']").text
-            assert all(page in nav for page in ("Ask", "Search", "Paper", "Library", "Digest"))
+            assert all(page in nav for page in ("Ask", "Search", "Paper", "Map", "Library",
+                                                "Digest"))
             assert title.text == latex_to_text(EVIL_TITLE)  # "$x^2$" is math: "x²"
             scripts = driver.execute_script(
                 "return [...document.querySelectorAll('[data-testid=\"stMain\"] script')]"
@@ -216,3 +247,62 @@ def test_hostile_title_is_text_in_the_browser(tmp_path: Path, embedder: Embedder
         finally:
             driver.get("about:blank")  # no reconnection attempts once the UI is gone
             stop([proc])
+
+
+def _caption_count(drv: Any, pattern: str) -> int:
+    """The number in the first caption or text of the main area matching `pattern`."""
+    text = drv.find_element("css selector", "[data-testid='stMain']").text
+    found = re.search(pattern, text)
+    assert found, (pattern, text[-500:])
+    return int(found.group(1).replace(",", ""))
+
+
+def test_map_hover_click_through_and_a_search_rings_its_hits(stack: str, driver: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.get(f"{stack}/map")
+    wait_css(driver, READY, MAP_POINTS)
+    settle(driver)
+    points = driver.find_elements("css selector", MAP_POINTS)
+    assert len(points) == _caption_count(driver, r"([\d,]+) papers\.")
+    tip = hover(driver, points[len(points) // 2]).splitlines()
+    title = next(line.removeprefix("Title ") for line in tip if line.startswith("Title "))
+    assert any(re.fullmatch(r"Date \d{4}-\d\d-\d\d", line) for line in tip), tip
+    ActionChains(driver).click().perform()  # where the mouse is: on the point hovered
+    wait_css(driver, READY, "[data-testid='stCode']")
+    settle(driver)
+    assert "/paper?paper=" in driver.current_url
+    paper_id = driver.current_url.split("paper=")[1]
+    assert driver.find_element("css selector", "h1").text == latex_to_text(" ".join(title.split()))
+    driver.back()  # the map again, the paper opened ringed in red
+    wait_css(driver, READY, OPENED)
+    settle(driver)
+    assert driver.current_url == f"{stack}/map?paper={paper_id}"
+    assert len(driver.find_elements("css selector", OPENED)) == 1
+    driver.get(f"{stack}/map")
+    box = wait_css(driver, READY, "input[aria-label^='Highlight']")
+    box.send_keys("gaussian avatar\n")
+    wait_css(driver, READY, RINGED)
+    settle(driver)
+    found = _caption_count(driver, r"(\d+) papers? found by the search")
+    assert found > 0 and len(driver.find_elements("css selector", RINGED)) == found
+    assert "q=gaussian+avatar" in driver.current_url
+    screenshot(driver, "map-search")
+
+
+def test_the_corpus_map_renders_in_two_seconds(corpus_stack: tuple[str, str], driver: Any) -> None:
+    ui_url, api_url = corpus_stack
+    expected = len(httpx.get(f"{api_url}/api/map", timeout=60).json()["points"])
+    assert expected >= 1_600
+    start_render_clock(driver)
+    driver.get(f"{ui_url}/map")
+    wait_css(driver, READY, MAP_POINTS)
+    settle(driver)
+    clock = render_clock(driver)
+    assert clock["points"] == expected
+    render_ms = clock["drawn"] - clock["chart"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "map_render.json").write_text(json.dumps(
+        {"points": expected, "render_ms": round(render_ms), "page_ms": round(clock["drawn"])}))
+    screenshot(driver, "map-corpus")
+    assert render_ms <= 2_000, clock

@@ -54,7 +54,7 @@ def test_page_urls_get_a_shell_that_connects_to_the_root(monkeypatch: pytest.Mon
     from ui import server
 
     paths = sorted(route.path for route in server.app._user_routes)
-    assert paths == ["/ask", "/digest", "/library", "/paper", "/search"]
+    assert paths == ["/ask", "/digest", "/library", "/map", "/paper", "/search"]
     html = server.page_shell(server.SHELL.read_text(encoding="utf-8"))
     assert html.count(server.BASE_URL_SCRIPT) == 1
     assert html.index(server.BASE_URL_SCRIPT) < html.index('<script type="module"')

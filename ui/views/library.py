@@ -1,4 +1,4 @@
-"""Library: papers per topic per month, last build, sources, jobs; upload and index PDFs."""
+"""Library: papers per topic per month, rising themes, last build, sources, jobs; upload PDFs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import streamlit as st
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder, embedder_for
 from indexer.errors import IndexerError, LockedError
-from search.models import Stats
+from search.models import Stats, ThemeList, ThemeSummary
 from ui.client import ApiClient, ApiError
 from ui.components import (
     app_settings,
@@ -22,6 +22,7 @@ from ui.components import (
     escape_md,
     get_client,
     paper_link,
+    plural,
     require_index,
     show_error,
 )
@@ -34,8 +35,10 @@ from ui.indexing import (
     save_uploads,
     wait_for_generation,
 )
+from ui.nav import MAP_PAGE
 
 TOP_TOPICS = 8
+RISING = 5  # fastest-growing themes listed
 
 
 @st.cache_data(show_spinner="Counting papers…")
@@ -91,6 +94,58 @@ def show_overview(client: ApiClient, stats: Stats) -> None:
         st.altair_chart(topic_month_chart(table))
         st.caption(f"Top {TOP_TOPICS} topics shown; a paper counts once per topic. "
                    "Date = arXiv publication, else first digest appearance.")
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def rising_themes(base_url: str, generation: str) -> ThemeList:
+    """The themes, fastest growing over the last 3 months first (`generation` keys the cache)."""
+    return client_for(base_url).themes(sort="growth_3m")
+
+
+def show_rising_theme(theme: ThemeSummary) -> None:
+    """A rising theme: names, how it grew, its most central recent papers, a map link."""
+    g3, g6 = theme.growth_3m, theme.growth_6m
+    with st.container(border=True):
+        st.markdown(f"**{escape_md(theme.name)}**" + (
+            f" · {escape_md(theme.name_zh)}" if theme.name_zh != theme.name else ""))
+        grew = f"share {g3.growth:+.0%}" if g3.growth is not None else "new"
+        st.caption(f"{plural(g3.recent, 'paper')} in the last 3 months, {g3.before} in the 3 "
+                   f"before ({grew}) · last 6 months {g6.recent} vs {g6.before} · "
+                   f"{plural(theme.papers, 'paper')} in all")
+        for paper in (theme.recent_papers or theme.top_papers)[:3]:
+            paper_link(paper.paper_id, f"{paper.title} ({paper.published or 'undated'})")
+        st.page_link(MAP_PAGE, label="On the map", icon=":material/scatter_plot:",
+                     query_params={"theme": str(theme.theme_id)})
+
+
+def show_themes(client: ApiClient, stats: Stats) -> None:
+    """The fastest-growing themes up to the newest paper, and every theme in a table."""
+    st.subheader("Rising themes", anchor=False)
+    try:
+        found = rising_themes(client.base_url, stats.generation)
+    except ApiError as exc:
+        show_error(exc)
+        return
+    for notice in found.notices:
+        st.caption(escape_md(notice))
+    rising = [t for t in found.themes if t.growth_3m.growth is not None and t.growth_3m.growth > 0]
+    if not found.themes:
+        return
+    st.caption(f"Themes are lines of work learned from the papers' text ({len(found.themes)} "
+               f"themes; {found.themed:,} of {found.papers:,} papers belong to one). Growth is "
+               f"the change in a theme's share of the papers, over the 3 months up to the newest "
+               f"paper ({found.newest}) against the 3 before.")
+    if not rising:
+        st.caption("No theme grew over the last 3 months.")
+    for theme in rising[:RISING]:
+        show_rising_theme(theme)
+    with st.expander(f"All {len(found.themes)} themes"):
+        st.dataframe(pd.DataFrame([{
+            "theme": t.name, "主题": t.name_zh, "papers": t.papers,
+            "last 3 months": t.growth_3m.recent, "3 before": t.growth_3m.before,
+            "share change": t.growth_3m.growth} for t in
+            sorted(found.themes, key=lambda t: -t.papers)]), hide_index=True,
+            column_config={"share change": st.column_config.NumberColumn(format="percent")})
 
 
 def when(stamp: object) -> str:
@@ -224,4 +279,5 @@ with overview:
         else:
             show_overview(client, index_stats)
             show_fulltext(client)
+            show_themes(client, index_stats)
             show_build(client, index_stats)
