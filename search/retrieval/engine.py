@@ -18,6 +18,7 @@ import numpy as np
 from indexer import store
 from indexer.embed import Embedder, embedder_for
 from indexer.errors import StoreError
+from indexer.model_spec import common_words
 from indexer.models import Paper
 from search.config import Settings
 from search.errors import PaperNotFoundError
@@ -278,7 +279,7 @@ class Searcher:
         """(name, paper id) for each paper the text names by method name ("TECA", "AGG")."""
         snap = self.refresh()
         if self._names is None or self._names[0] != snap.generation:
-            self._names = (snap.generation, NameIndex(snap.papers))
+            self._names = (snap.generation, NameIndex(snap.papers, common_words()))
         return [(name, snap.papers[i].paper_id) for name, i in self._names[1].named_in(text)]
 
     def term_weights(self, tokens: list[str]) -> dict[str, float]:

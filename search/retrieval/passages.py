@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,10 +111,11 @@ class NameIndex:
     A one-word name that many papers' titles and abstracts write the same way anyway
     ("Avatar", "IMUs") is a term of the field, not a name, and is left out. A question
     must write a name as the paper does, except that an all-capitals acronym (TECA) also
-    matches in any case.
+    matches in any case, unless it is an everyday word in `common` ("warm up" is not WARM).
     """
 
-    def __init__(self, papers: list[Paper]) -> None:
+    def __init__(self, papers: list[Paper], common: AbstractSet[str] = frozenset()) -> None:
+        self._common = common
         found: dict[str, set[int]] = defaultdict(set)
         usage: Counter[str] = Counter()
         for i, paper in enumerate(papers):
@@ -137,6 +139,6 @@ class NameIndex:
         spans = words + [" ".join(words[i:i + n]) for n in (2, 3) for i in range(len(words))]
         hits = [(name, p) for span in sorted(set(spans), key=lambda s: (-len(s), s))
                 for name, p in self._papers.get(span.casefold(), [])
-                if span == name or name.isupper()]
+                if span == name or (name.isupper() and span.casefold() not in self._common)]
         return list(dict.fromkeys(hits))
 

@@ -70,6 +70,11 @@ def test_method_names_find_their_papers() -> None:
     assert names.named_in("teca, on which GPU?") == [("TECA", 0)]  # acronyms in any case
     assert names.named_in("What does TRAvatar's light stage capture?") == [("TRAvatar", 1)]
     assert names.named_in("how are avatars made? travatar") == []  # CamelCase names exactly
+    common = NameIndex([*papers, paper("f", "WARM: On the Benefits of Weight Averaged Reward "
+                                       "Models", "We propose WARM.")], frozenset({"warm"}))
+    assert common.named_in("How is the learning rate warm up done?") == []  # a word, not WARM
+    assert common.named_in("What does WARM average?") == [("WARM", 5)]
+    assert common.named_in("teca, on which GPU?") == [("TECA", 0)]
 
 
 def test_boilerplate_openings_become_attributions() -> None:
