@@ -25,10 +25,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+from tests.stubs.loopback import LoopbackServer, StubHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -162,13 +164,8 @@ def matches(e: StubEntry, search_query: str) -> bool:
     return any(hits) if " OR " in search_query else all(hits)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    stub: AtomServer
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: StubHTTPServer
 
     def do_GET(self) -> None:  # http.server's naming
         status, body, ctype = self.server.stub.handle(self.path)
@@ -185,47 +182,17 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("atom stub: " + format, *args)
 
 
-class AtomServer:
+class AtomServer(LoopbackServer):
     """The stub server; use as a context manager (or `start`/`stop`)."""
+
+    handler = _Handler
 
     def __init__(self) -> None:
         self.entries: dict[str, StubEntry] = {}
         self.requests: list[Request] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> AtomServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> AtomServer:
-        """Listen on a free port of 127.0.0.1 and serve in a background thread."""
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.stub = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )  # a short poll interval makes stop() quick
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port (slow answers in flight are cut short)."""
-        self._stopping.set()
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    @property
-    def port(self) -> int:
-        assert self._httpd, "server not started"
-        return int(self._httpd.server_address[1])
+        super().__init__()
 
     @property
     def url(self) -> str:

@@ -27,9 +27,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Literal
+
+from tests.stubs.loopback import LoopbackServer, StubHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +68,8 @@ def manifest_ids(pdfs_dir: Path) -> dict[str, Path]:
     return {r[1]: pdfs_dir / r[0] for r in rows if len(r) > 1 and r[1] not in ("", "-")}
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    stub: PdfServer
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: StubHTTPServer
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # http.server's naming
@@ -89,8 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("pdf stub: " + format, *args)
 
 
-class PdfServer:
+class PdfServer(LoopbackServer):
     """The stub mirror; use as a context manager (or `start`/`stop`)."""
+
+    handler = _Handler
 
     def __init__(self) -> None:
         self.pdfs: dict[str, tuple[int, bytes]] = {}
@@ -99,35 +98,12 @@ class PdfServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._httpd: _HTTPServer | None = None
-
-    def __enter__(self) -> PdfServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> PdfServer:
-        """Listen on a free port of 127.0.0.1 and serve in a background thread."""
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.stub = self
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving (stalled answers are released) and free the port."""
-        self._stopping.set()
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+        super().__init__()
 
     @property
     def url(self) -> str:
         """The PDF base URL, e.g. ``http://127.0.0.1:PORT/pdf``."""
-        assert self._httpd, "server not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/pdf"
+        return f"http://127.0.0.1:{self.port}/pdf"
 
     def add(self, arxiv_id: str, pdf: Path | bytes, version: int = 1) -> None:
         """Serve `pdf` as ``<id>v<version>`` (and as ``<id>``, the latest)."""
