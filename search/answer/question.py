@@ -15,7 +15,8 @@ from typing import Literal
 
 from indexer.textproc import fold, tokenize
 
-Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method"]
+Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
+               "place"]
 
 _ASKS: dict[Kind, re.Pattern[str]] = {
     "duration": re.compile(r"how long|how much time|how many (?:hours|days|minutes|epochs|iterations"
@@ -37,6 +38,9 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                        r"|algorithm|baseline|prior|loss|representation)s?\b|哪个模型|哪种网络|什么模型", re.I),
     "dataset": re.compile(r"datasets?|corpus|corpora|\bdata\b|benchmark|trained on|train on|evaluated? on|test(?:ed)? on"
                           r"|数据集|训练数据|评测|测试集|基准", re.I),
+    "place": re.compile(r"\bwhere (?:on|in|at|are|is|do|does|did|were|was)\b.*\b(?:placed|mounted"
+                        r"|attached|located|positioned|worn|put|installed)\b|放在哪|装在哪|位置在哪"
+                        r"|安装在哪|佩戴在哪", re.I),
     "method": re.compile(r"how does|how do (?:they|the authors)|what does|what is the (?:role|purpose)"
                          r"|role of|purpose of|module|component|architecture|what kind of"
                          r"|作用|模块|结构|组件|原理|怎么做|如何实现", re.I),
@@ -61,6 +65,8 @@ _HARDWARE = re.compile(r"\b(?:A100|V100|H100|A6000|A40|A10|P100|T4|TITAN|RTX|GTX
                        r"|TPU|GPUs?|NVIDIA|Tesla)\b", re.I)
 _DATA_WORDS = re.compile(r"datasets?|benchmarks?|\bdata\b|collected|captured|trained (?:on|with)"
                          r"|evaluate[ds]? on|training set|test set", re.I)
+_PLACE = re.compile(r"\b(?:placed|mounted|attached|located|positioned|worn|installed|put)\s+"
+                    r"(?:on|at|in|onto|around|near|under|above|behind)\b", re.I)
 _METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
                      r" input|outputs?|predicts?", re.I)
@@ -68,7 +74,7 @@ _METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|dec
 _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),
     "duration": (_DURATION,), "hardware": (_HARDWARE,), "dataset": (_DATA_WORDS, _NAMED),
-    "name": (_NAMED,), "method": (_METHOD,),
+    "name": (_NAMED,), "method": (_METHOD,), "place": (_PLACE,),
 }
 
 

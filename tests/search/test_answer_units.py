@@ -30,6 +30,9 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("What are the main approaches to audio-driven talking head generation?", set(), True),
     ("有哪些方法可以压缩 3DGS？", set(), True),
     ("How is 3D Gaussian Splatting extended to dynamic scenes?", set(), False),
+    ("Where on the body are the six IMUs placed?", {"place"}, False),
+    ("IMU 放在哪些位置？", {"place"}, False),
+    ("Where does the method fail?", set(), False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
@@ -49,6 +52,8 @@ def test_fact_cues_in_sentences() -> None:
     assert supplies("It reaches 30.59 dB PSNR on male-3-casual.", ("metric",)) == 1
     assert counts_near("In total, our training set contains 25K synthetic objects.", {"object"})
     assert not counts_near("Objects are shown in Figure 3 of the paper we wrote in 2019.", {"object"})
+    assert supplies("We use 6 IMUs mounted on the forearms, head and pelvis.", ("place",)) == 1
+    assert supplies("IMUs are cheap and light.", ("place",)) == 0
     assert describes_method("We propose a hybrid representation of meshes and NeRF.")
     assert not describes_method("Avatars are important for telepresence.")
 
