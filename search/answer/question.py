@@ -53,6 +53,10 @@ _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:
 # A number that is a quantity, not a citation, a year or a figure/table/section reference.
 _DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. )(?<!Eq\. )"
                      r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?(?![\d\]]|[A-JL-Za-jl-z])")
+# A word that is a quantity by itself ("2", "25K", "16,384", "0.5", "six"), not a digit
+# inside a symbol ("It−1", "q′ϕ2") or a reference ("[12]").
+_QUANTITY = re.compile(r"^(?!(?:19|20)\d\d$)(?:[~≈]?\d+(?:[.,]\d+)*[kKmMbB%×x]?|one|two|three|four|five|six|seven"
+                       r"|eight|nine|ten|twelve|sixteen|twenty|hundred|thousand)$", re.I)
 _SETTING = re.compile(r"=|\u00d7|×|λ|\b\d+(?:\.\d+)?\s*(?:%|k\b|m\b|e-?\d)|\d+(?:\.\d+)?e-\d", re.I)
 _DURATION = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twelve|several|a few)"
                        r"\s*(?:-\s*)?(?:hours?|hrs?|h\b|days?|minutes?|mins?|seconds?|secs?|weeks?"
@@ -137,7 +141,7 @@ def counts_near(sentence: str, words: AbstractSet[str], span: int = 4) -> bool:
     "K = 16 Fourier coefficients"): what a how-many or which-value question is after."""
     tokens = sentence.split()
     near = [i for i, t in enumerate(tokens) if fold(t.strip(".,;:()").lower()) in words]
-    return any(_DIGITS.search(tokens[j]) for i in near
+    return any(_QUANTITY.match(tokens[j].strip(".,;:()")) for i in near
                for j in range(max(0, i - span), min(len(tokens), i + span + 1)))
 
 

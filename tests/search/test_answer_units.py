@@ -52,6 +52,8 @@ def test_fact_cues_in_sentences() -> None:
     assert supplies("It reaches 30.59 dB PSNR on male-3-casual.", ("metric",)) == 1
     assert counts_near("In total, our training set contains 25K synthetic objects.", {"object"})
     assert not counts_near("Objects are shown in Figure 3 of the paper we wrote in 2019.", {"object"})
+    assert counts_near("We limit the number of Gaussians, K = 2.", {"gaussian"})
+    assert not counts_near("The output is a mixture of Gaussian q(zt|It−1 c) from an MLP.", {"gaussian"})
     assert supplies("We use 6 IMUs mounted on the forearms, head and pelvis.", ("place",)) == 1
     assert supplies("IMUs are cheap and light.", ("place",)) == 0
     assert describes_method("We propose a hybrid representation of meshes and NeRF.")
