@@ -65,6 +65,11 @@ _DURATION = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twel
 _METRIC = re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|dB)|\b(?:PSNR|SSIM|LPIPS|FID|KID|FVD|IS|mIoU|IoU|mAP|AP|AUC"
                      r"|BLEU|F1|FPS|[Aa]ccuracy)\b[^.]{0,40}?\d")
 _NAMED = re.compile(r"\b[A-Z][a-z]*[A-Z][A-Za-z0-9-]*\b|\b[A-Z]{2,}[A-Za-z0-9-]*\b|\[\d+(?:,\s*\d+)*\]")
+# "We use GraspNet [15]", "is built upon Mixed Volumetric Primitives": the paper naming what it uses.
+_USES_NAME = re.compile(r"\b(?:use[sd]?|using|adopt(?:s|ed)?|employ(?:s|ed)?|leverag(?:e|es|ed|ing)"
+                        r"|utiliz(?:e|es|ed|ing)|built (?:up)?on|based on|rel(?:y|ies) on|follow(?:s|ing)?)"
+                        r"\s+(?:the\s+|an?\s+)?(?:pre-?trained\s+|off-the-shelf\s+|publicly available\s+)?"
+                        r"(?-i:[A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:\s+[A-Z][\w-]*)+)", re.I)
 _HARDWARE = re.compile(r"\b(?:A100|V100|H100|A6000|A40|A10|P100|T4|TITAN|RTX|GTX|\d{4}\s*Ti|[234]0[789]0"
                        r"|TPU|GPUs?|NVIDIA|Tesla)\b", re.I)
 _DATA_WORDS = re.compile(r"datasets?|benchmarks?|\bdata\b|collected|captured|trained (?:on|with)"
@@ -78,7 +83,7 @@ _METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|dec
 _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),
     "duration": (_DURATION,), "hardware": (_HARDWARE,), "dataset": (_DATA_WORDS, _NAMED),
-    "name": (_NAMED,), "method": (_METHOD,), "place": (_PLACE,),
+    "name": (_NAMED, _USES_NAME), "method": (_METHOD,), "place": (_PLACE,),
 }
 
 

@@ -64,12 +64,14 @@ class Keywords:
         return list(dict.fromkeys(t for t in tokenize(q.dense_text)
                                   if not has_cjk(t) and t not in QUESTION_WORDS and t not in skip))
 
-    def coverage(self, text: str | AbstractSet[str]) -> float:
-        """IDF-weighted share of the keywords present in `text` (or its token set) (0..1)."""
-        if not self.total:
+    def coverage(self, text: str | AbstractSet[str], known: AbstractSet[str] = frozenset()) -> float:
+        """IDF-weighted share of the keywords present in `text` (or its token set) (0..1),
+        counting only keywords not in `known`."""
+        total = self.total - sum(w for t, w in self.weights.items() if t in known)
+        if total <= 1e-9:
             return 0.0
         present = set(tokenize(text)) if isinstance(text, str) else text
-        return sum(w for t, w in self.weights.items() if t in present) / self.total
+        return sum(w for t, w in self.weights.items() if t in present and t not in known) / total
 
 
 def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
@@ -132,15 +134,42 @@ def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
 
 
 def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keywords: Keywords,
-          intent: Intent, evidence: list[Evidence]) -> None:
+          intent: Intent, evidence: list[Evidence],
+          fact_vecs: dict[str, np.ndarray] | None = None) -> None:
     """Set each sentence's `cosine` and `score` (see the module docstring)."""
     top = max(e.score for e in evidence) or 1.0
     cosines = vecs @ qvec
-    for s, cos in zip(sentences, cosines, strict=True):
+    fact = fact_cosines(sentences, vecs, cosines, evidence, fact_vecs) if fact_vecs else None
+    for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
         s.cosine = float(cos)
         near = intent.focus or keywords.weights.keys()
         s.relevance = s.cosine + 0.3 * keywords.coverage(s.text)
-        s.score = (W_COS * s.cosine + W_KEY * keywords.coverage(s.text)
+        # For a fact, the words that identify the paper (its title's) say nothing about
+        # which of its sentences holds the fact: only the question's other words count.
+        known = set(tokenize(evidence[s.ev].paper.title)) if intent.specific else set()
+        s.score = (W_COS * (s.cosine if fact is None else fact[i])
+                   + W_KEY * keywords.coverage(s.text, known)
                    + W_KIND * supplies(s.text, intent.kinds, near)
                    + W_FOCUS * focus_share(s.text, intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)
+
+
+def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evidence]) -> dict[str, str]:
+    """For each paper with candidates, the question without the words of that paper's title:
+    what is asked about it, once the words that pick the paper out are gone."""
+    words = q.dense_text.split()
+    out: dict[str, str] = {}
+    for paper in {evidence[s.ev].paper.paper_id: evidence[s.ev].paper for s in sentences}.values():
+        title = set(tokenize(paper.title))
+        kept = [w for w in words if not (set(tokenize(w)) and set(tokenize(w)) <= title)]
+        if len(kept) < len(words) and kept:
+            out[paper.paper_id] = " ".join(kept)
+    return out
+
+
+def fact_cosines(sentences: list[Sentence], vecs: np.ndarray, cosines: np.ndarray,
+                 evidence: list[Evidence], fact_vecs: dict[str, np.ndarray]) -> list[float]:
+    """Each sentence's cosine with its paper's fact query (see `fact_queries`), else with
+    the question."""
+    return [float(vecs[i] @ fact_vecs[pid]) if (pid := evidence[s.ev].paper.paper_id) in fact_vecs
+            else float(cosines[i]) for i, s in enumerate(sentences)]

@@ -151,3 +151,19 @@ def test_table_text_offers_windows_around_the_words_asked() -> None:
     spans = table_windows(table, {"male-3-casual"})
     assert any("male-3-casual 20.64 23.74 24.94 29.37 30.59" in table[a:b] for a, b in spans)
     assert any("Ours 30.59" in table[a:b] for a, b in spans)  # the paper's own row
+
+
+def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
+    from search.answer.evidence import Evidence
+    from search.answer.sentences import Sentence, fact_queries
+    from search.models import PassageHit
+    from search.retrieval.query import ParsedQuery
+
+    p = paper("a", "Generative Image Dynamics")
+    hit = PassageHit.model_construct(paper_id="a", chunk_id="a:0", text="K = 16.", section="3",
+                                     page=1, score=1.0)
+    ev = [Evidence(hit, p, 1.0)]
+    q = ParsedQuery(raw="x", dense_text="How many Fourier terms does Generative Image Dynamics keep?")
+    assert fact_queries(q, [Sentence(0, 0, 7, "K = 16.")], ev) == {"a": "How many Fourier terms does keep?"}
+    q2 = ParsedQuery(raw="x", dense_text="How many Fourier terms are kept?")
+    assert fact_queries(q2, [Sentence(0, 0, 7, "K = 16.")], ev) == {}  # nothing to drop
