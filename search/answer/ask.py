@@ -131,7 +131,7 @@ def _is_specific(want: Intent, evidence: list[Evidence], q: ParsedQuery) -> bool
     if q.arxiv_id:
         return False
     facts = set(want.kinds) - {"method"}
-    return bool(facts) or (any(e.focus for e in evidence) and not want.broad)
+    return bool(facts) or want.definite or (any(e.focus for e in evidence) and not want.broad)
 
 
 def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],

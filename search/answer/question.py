@@ -16,7 +16,7 @@ from typing import Literal
 from indexer.textproc import fold, tokenize
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
-               "place"]
+               "place", "stage"]
 
 _ASKS: dict[Kind, re.Pattern[str]] = {
     "duration": re.compile(r"how long|how much time|how many (?:hours|days|minutes|epochs|iterations"
@@ -26,10 +26,10 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                            r"|哪(?:种|块|个)卡", re.I),
     "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|数量|个数",
                          re.I),
-    "value": re.compile(r"\b(?:learning rate|weights? (?:of|on|for|does|do)|resolution|threshold"
-                        r"|batch size|values?|lambda|coefficients?|ratio|iterations|steps|rate"
-                        r"|set to)\b|\bweight(?:ed|ing)?s?\b.*\bloss|λ|学习率|权重|分辨率|阈值|系数|设置"
-                        r"|设成|设为|取值|比例|迭代", re.I),
+    "value": re.compile(r"\b(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|batch size"
+                        r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
+                        r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
+                        r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
     "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
                          r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
                          r"|指标|分数|精度|准确率|误差|帧率", re.I),
@@ -41,10 +41,17 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "place": re.compile(r"\bwhere (?:on|in|at|are|is|do|does|did|were|was)\b.*\b(?:placed|mounted"
                         r"|attached|located|positioned|worn|put|installed)\b|放在哪|装在哪|位置在哪"
                         r"|安装在哪|佩戴在哪", re.I),
+    "stage": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:phase|stage|step|epoch|layer|iteration)s?\b"
+                        r"|\bwhen (?:does|do|is|are)\b|哪个阶段|什么阶段|哪一阶段|何时", re.I),
     "method": re.compile(r"how does|how do (?:they|the authors)|what does|what is the (?:role|purpose)"
                          r"|role of|purpose of|module|component|architecture|what kind of"
                          r"|作用|模块|结构|组件|原理|怎么做|如何实现", re.I),
 }
+# A question about one work it describes ("In the Byzantine Generals paper, …", "the
+# diffusion image-editing survey", "…的那篇里") asks about that work, never for lines of work.
+_DEFINITE = re.compile(r"\b(?:in|from|of|by|does|did|do|is|are|was|were) the\b[^?]{0,80}?\b(?:paper"
+                       r"|method|work|approach|framework|survey|model|system|study|pipeline)\b"
+                       r"|\bthis (?:paper|work|method|survey)\b|那篇|这篇|该论文|该方法|该工作|文中", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
                     r"|works|papers|researchers)|overview|survey|state of the art|有哪些|哪些方法"
@@ -76,6 +83,10 @@ _DATA_WORDS = re.compile(r"datasets?|benchmarks?|\bdata\b|collected|captured|tra
                          r"|evaluate[ds]? on|training set|test set", re.I)
 _PLACE = re.compile(r"\b(?:placed|mounted|attached|located|positioned|worn|installed|put)\s+"
                     r"(?:on|at|in|onto|around|near|under|above|behind)\b", re.I)
+_STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre-?training"
+                    r"|fine-?tuning|warm-?up)\s+(?:training\s+)?(?:phase|stage|step|epochs?)\b"
+                    r"|\b(?:phase|stage|step)\s*(?:1|2|3|I{1,3}|one|two|three)\b"
+                    r"|\bonly (?:be )?(?:applied |used )?(?:during|after|before|in)\b", re.I)
 _METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
                      r" input|outputs?|predicts?", re.I)
@@ -83,7 +94,7 @@ _METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|dec
 _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),
     "duration": (_DURATION,), "hardware": (_HARDWARE,), "dataset": (_DATA_WORDS, _NAMED),
-    "name": (_NAMED, _USES_NAME), "method": (_METHOD,), "place": (_PLACE,),
+    "name": (_NAMED, _USES_NAME), "method": (_METHOD,), "place": (_PLACE,), "stage": (_STAGE,),
 }
 
 
@@ -96,16 +107,18 @@ _NOT_FOCUS = frozenset("kind type sort its their this that these those".split())
 
 @dataclass(frozen=True)
 class Intent:
-    """What the question asks for: the kinds of fact, whether it is broad, and its focus
-    words (folded keyword tokens of the phrase after how-many/which/what)."""
+    """What the question asks for: the kinds of fact, whether it is broad, its focus
+    words (folded keyword tokens of the phrase after how-many/which/what), and whether it
+    asks about one work it describes ("in the … paper")."""
 
     kinds: tuple[Kind, ...]
     broad: bool
     focus: frozenset[str] = frozenset()
+    definite: bool = False
 
     @property
     def specific(self) -> bool:
-        return bool(self.kinds) and not self.broad
+        return (bool(self.kinds) or self.definite) and not self.broad
 
 
 def intent(question: str) -> Intent:
@@ -113,7 +126,9 @@ def intent(question: str) -> Intent:
     kinds = tuple(k for k, pattern in _ASKS.items() if pattern.search(question))
     focus = {t for m in _FOCUS.finditer(question) for t in tokenize(_STOP_FOCUS.sub("", m.group(1)))
              if t not in _NOT_FOCUS}
-    return Intent(kinds, bool(_BROAD.search(question)), frozenset(focus))
+    definite = bool(_DEFINITE.search(question))
+    broad = bool(_BROAD.search(question)) and not definite
+    return Intent(kinds, broad, frozenset(focus), definite)
 
 
 def focus_share(sentence: str | AbstractSet[str], focus: AbstractSet[str]) -> float:

@@ -167,3 +167,23 @@ def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     assert fact_queries(q, [Sentence(0, 0, 7, "K = 16.")], ev) == {"a": "How many Fourier terms does keep?"}
     q2 = ParsedQuery(raw="x", dense_text="How many Fourier terms are kept?")
     assert fact_queries(q2, [Sentence(0, 0, 7, "K = 16.")], ev) == {}  # nothing to drop
+
+
+@pytest.mark.parametrize(("question", "kinds", "definite"), [
+    ("In the tuning-free personalization method, by what factor are face boxes enlarged?",
+     {"value"}, True),
+    ("During which training phase does MagiCapture apply its Attention Refocusing loss?",
+     {"stage"}, False),
+    ("In the Byzantine Generals paper, how can a system detect a missing message?", set(), True),
+    ("单目图像 + 稀疏 IMU 融合动捕的那篇里，阈值设成多少？", {"value", "number"}, True),
+    ("How do NeRF methods scale to city-scale scenes?", set(), False),
+])
+def test_questions_about_one_described_work(question: str, kinds: set[str], definite: bool) -> None:
+    got = intent(question)
+    assert set(got.kinds) == kinds and got.definite is definite
+    assert got.specific is (bool(kinds) or definite) and not got.broad
+
+
+def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
+    assert not intent("Which model does the diffusion image-editing survey use?").broad
+    assert intent("Is there a survey of talking head generation?").broad
