@@ -1,4 +1,5 @@
-"""Validate the answers benchmark: body_questions.jsonl and broad_questions.jsonl.
+"""Validate the answers benchmark: body_questions.jsonl, broad_questions.jsonl and the
+held-out body_questions_late.jsonl.
 
 Run from the repo root:  .venv/bin/python benchmarks/answers/check_questions.py
 
@@ -10,6 +11,8 @@ whitespace-normalised non-Abstract passage of read_pdf's output, and matches nei
 normalised title+abstract (read_pdf's, plus the digest abstract when the paper is in the
 digests) nor the question itself. Set 2 (broad questions): every source id occurs in the
 ChatPaperFree digests and every key point's pattern matches at least one source abstract.
+The late set (body_questions_late.jsonl, qids late-001...) gets the same Set 1 checks, but
+every question must have split "late" and the divisible-by-3 rule does not apply to it.
 Prints a summary table and exits 1 on any failure.
 """
 
@@ -71,7 +74,11 @@ def compile_pattern(qid: str, pattern: object, errors: list[str]) -> re.Pattern[
     return rx
 
 
-def check_common(rows: list[Row], prefix: str, errors: list[str]) -> None:
+def check_common(
+    rows: list[Row], prefix: str, errors: list[str], splits: set[str] | None = None
+) -> None:
+    """Fields common to all sets. With `splits` given, the split must be one of them and
+    the divisible-by-3 rule is not applied (the late set)."""
     dupes = [q for q, n in Counter(str(r["qid"]) for r in rows).items() if n > 1]
     errors.extend(f"{q}: qid used more than once" for q in dupes)
     for r in rows:
@@ -80,9 +87,9 @@ def check_common(rows: list[Row], prefix: str, errors: list[str]) -> None:
         if not m:
             errors.append(f"{qid}: qid should look like {prefix}-001")
             continue
-        if r["lang"] not in LANGS or r["split"] not in SPLITS:
+        if r["lang"] not in LANGS or r["split"] not in (splits or SPLITS):
             errors.append(f"{qid}: bad lang {r['lang']!r} or split {r['split']!r}")
-        if (r["split"] == "test") != (int(m.group(1)) % 3 == 0):
+        if splits is None and (r["split"] == "test") != (int(m.group(1)) % 3 == 0):
             errors.append(f"{qid}: split {r['split']!r} breaks the rule (test iff number % 3 == 0)")
         if not isinstance(r["question"], str) or not r["question"].strip():
             errors.append(f"{qid}: empty question")
@@ -163,6 +170,11 @@ def check_broad(rows: list[Row], digests: dict[str, str], errors: list[str]) -> 
 
 
 def table(rows: list[Row], name: str) -> None:
+    if rows and all(r["split"] == "late" for r in rows):
+        langs = Counter(str(r["lang"]) for r in rows)
+        print(f"\n{name}: {len(rows)} questions (split late)")
+        print("  " + ", ".join(f"{la} {langs[la]}" for la in sorted(LANGS)))
+        return
     cells = Counter((str(r["lang"]), str(r["split"])) for r in rows)
     print(f"\n{name}: {len(rows)} questions\n  lang   dev  test  total")
     for lang in [*sorted(LANGS), "all"]:
@@ -177,6 +189,7 @@ def main() -> int:
     body = load(HERE / "body_questions.jsonl", body_fields, errors)
     broad_fields = {"qid", "lang", "question", "key_points", "sources", "split"}
     broad = load(HERE / "broad_questions.jsonl", broad_fields, errors)
+    late = load(HERE / "body_questions_late.jsonl", body_fields, errors)
     digests = digest_abstracts()
     check_common(body, "body", errors)
     check_common(broad, "broad", errors)
@@ -186,12 +199,25 @@ def main() -> int:
     if len(pdfs) < 18:
         errors.append(f"body: only {len(pdfs)} distinct PDFs (want >= 18)")
     check_body(body, digests, errors)
+    check_common(late, "late", errors, splits={"late"})
+    late_langs = Counter(str(r["lang"]) for r in late)
+    late_pdfs = {str(r["pdf"]) for r in late}
+    if len(late) < 24 or late_langs["zh"] < 4 or len(late_pdfs) < 14:
+        errors.append(
+            f"late: {len(late)} questions / {late_langs['zh']} zh / {len(late_pdfs)} PDFs"
+            " (want >= 24 / 4 / 14)"
+        )
+    check_body(late, digests, errors)
     check_broad(broad, digests, errors)
 
     table(body, "Set 1 body_questions.jsonl")
     types = sorted(Counter(str(r["type"]) for r in body).items())
     print("  types: " + ", ".join(f"{t} {n}" for t, n in types))
     print(f"  distinct PDFs: {len(pdfs)}")
+    table(late, "Late set body_questions_late.jsonl")
+    types = sorted(Counter(str(r["type"]) for r in late).items())
+    print("  types: " + ", ".join(f"{t} {n}" for t, n in types))
+    print(f"  distinct PDFs: {len(late_pdfs)}")
     table(broad, "Set 2 broad_questions.jsonl")
     n_kp = sum(len(r["key_points"]) for r in broad if isinstance(r["key_points"], list))
     n_src = len({s for r in broad if isinstance(r["sources"], list) for s in r["sources"]})
