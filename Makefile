@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python benchmarks/fulltext.py
 	$(BIN)/python benchmarks/ask_bench.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/answers/run.py --split all
+	$(BIN)/python benchmarks/answers/run.py --split late
 	$(BIN)/python benchmarks/api_latency.py --data-dir benchmarks/results/corpus_index
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/soak.py

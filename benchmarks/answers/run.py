@@ -1,7 +1,7 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all] [--data-dir DIR] [-v]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late] [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
 Body questions (body_questions.jsonl): a question counts as answered when a citation of
@@ -12,6 +12,7 @@ raw question, no translation), answered when an answer-bearing chunk of the righ
 is in their top 5. Broad questions (broad_questions.jsonl): the share of key points whose
 pattern matches the overview itself, beside a length-matched baseline (the first two
 sentences of each of the top three search hits' abstracts). Also ask latency p50/p95.
+`--split late` scores the late held-out body questions (body_questions_late.jsonl) alone.
 """
 
 from __future__ import annotations
@@ -176,14 +177,18 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
-    ap.add_argument("--split", choices=["dev", "test", "all"], default="dev")
+    ap.add_argument("--split", choices=["dev", "test", "all", "late"], default="dev")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-question lines on stderr")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     searcher = Searcher(ensure_index(args.data_dir))
     answer(searcher, "warm-up: how are avatars animated? 数字人如何驱动？")
-    body = run_body(searcher, load("body_questions.jsonl", args.split), args.verbose)
-    broad = run_broad(searcher, load("broad_questions.jsonl", args.split), args.verbose)
+    if args.split == "late":  # the late set has body questions only
+        body = run_body(searcher, load("body_questions_late.jsonl", "late"), args.verbose)
+        broad: list[Row] = []
+    else:
+        body = run_body(searcher, load("body_questions.jsonl", args.split), args.verbose)
+        broad = run_broad(searcher, load("broad_questions.jsonl", args.split), args.verbose)
     snap = searcher.snapshot
     report(body, broad, args.split, f"{len(snap.papers)} papers, {len(snap.paper_of_row)} chunks")
 
