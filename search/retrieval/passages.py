@@ -95,6 +95,10 @@ def _names_of(paper: Paper) -> set[str]:
         names.add(head.strip())
     for text in (paper.title, paper.abstract[:600]):
         names.update(w for w in _NAME.findall(text) if _looks_like_name(w))
+    # Past its opening an abstract also names the methods it compares with, once each; its
+    # own method it names again and again ("… OSEDiff … OSEDiff achieves …").
+    later = Counter(w for w in _NAME.findall(paper.abstract[600:]) if _looks_like_name(w))
+    names.update(w for w, n in later.items() if n >= 2)
     return names
 
 

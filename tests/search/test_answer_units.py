@@ -83,6 +83,12 @@ def test_method_names_find_their_papers() -> None:
     assert common.named_in("What does WARM average?") == [("WARM", 5)]
     assert common.named_in("teca, on which GPU?") == [("TECA", 0)]
 
+    opening = "Real-world image super-resolution is hard. " * 20  # the name comes after 600 chars
+    late = NameIndex([paper("g", "One-Step Effective Diffusion Network", opening
+                            + "We propose OSEDiff, compared with StableSR. OSEDiff is fast.")])
+    assert late.named_in("How does OSEDiff get its prompt?") == [("OSEDiff", 0)]
+    assert late.named_in("What does StableSR do?") == []  # named once: a method compared with
+
 
 def test_boilerplate_openings_become_attributions() -> None:
     assert trim_opening("In this paper, we propose a new avatar.", "TECA") == "TECA proposes a new avatar."
