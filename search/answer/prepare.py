@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from search.answer.evidence import Evidence, gather
 from search.answer.question import Intent, intent
-from search.answer.sentences import Keywords, Sentence, candidates, embed, fact_queries, score
+from search.answer.sentences import Keywords, Sentence, candidates, embed, fact_vectors, score
 from search.models import Hit
 from search.retrieval.engine import Searcher
 from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
@@ -42,13 +42,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)
     if sents:
         vecs = embed(searcher.embedder, [s.text for s in sents])
-        fact_vecs = None
-        if want.specific:
-            texts = fact_queries(q, sents, evidence)
-            if texts:
-                fact_vecs = dict(zip(texts, searcher.embedder.embed(list(texts.values())),
-                                     strict=True))
-        score(sents, vecs, searcher.vector(q), keywords, want, evidence, fact_vecs)
+        facts = fact_vectors(searcher.embedder, q, sents, evidence) if want.specific else {}
+        score(sents, vecs, searcher.vector(q), keywords, want, evidence, facts)
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]

@@ -1,10 +1,12 @@
 """Candidate sentences of the evidence, scored for the fact the question asks.
 
-A sentence's score mixes its cosine with the question, the IDF-weighted share of the
-question's keywords it contains, whether it holds the kind of fact asked (numbers and
-units, hardware, dataset names, method descriptions: `question.supplies`) and the
-score of the passage it comes from. Sentences are embedded in small batches of similar
-length, at most `MAX_CANDIDATES` per answer, which bounds latency.
+A sentence's score mixes its cosine with the question (for a specific question: with the
+question minus its paper's title words, `fact_queries`), the IDF-weighted share of the
+question's keywords it contains (its paper's title words aside), whether it holds the
+kind of fact asked (numbers and units, hardware, dataset names, method descriptions:
+`question.supplies`) and the score of the passage it comes from. Sentences are embedded
+in small batches of similar length, at most `MAX_CANDIDATES` per answer, which bounds
+latency.
 """
 
 from __future__ import annotations
@@ -140,13 +142,16 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
     top = max(e.score for e in evidence) or 1.0
     cosines = vecs @ qvec
     fact = fact_cosines(sentences, vecs, cosines, evidence, fact_vecs) if fact_vecs else None
+    titles: dict[str, set[str]] = {}
     for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
         s.cosine = float(cos)
         near = intent.focus or keywords.weights.keys()
         s.relevance = s.cosine + 0.3 * keywords.coverage(s.text)
         # For a fact, the words that identify the paper (its title's) say nothing about
         # which of its sentences holds the fact: only the question's other words count.
-        known = set(tokenize(evidence[s.ev].paper.title)) if intent.specific else set()
+        paper = evidence[s.ev].paper
+        known = (titles.setdefault(paper.paper_id, set(tokenize(paper.title)))
+                 if intent.specific else set())
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
                    + W_KEY * keywords.coverage(s.text, known)
                    + W_KIND * supplies(s.text, intent.kinds, near)
@@ -165,6 +170,15 @@ def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evide
         if len(kept) < len(words) and kept:
             out[paper.paper_id] = " ".join(kept)
     return out
+
+
+def fact_vectors(embedder: Embedder, q: ParsedQuery, sentences: list[Sentence],
+                 evidence: list[Evidence]) -> dict[str, np.ndarray]:
+    """Paper id → the vector of its fact query (`fact_queries`), one short batch."""
+    texts = fact_queries(q, sentences, evidence)
+    if not texts:
+        return {}
+    return dict(zip(texts, embedder.embed(list(texts.values())), strict=True))
 
 
 def fact_cosines(sentences: list[Sentence], vecs: np.ndarray, cosines: np.ndarray,
