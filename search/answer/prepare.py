@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from search.answer.evidence import Evidence, gather
 from search.answer.question import Intent, intent
 from search.answer.sentences import Keywords, Sentence, candidates, embed, fact_vectors, score
+from search.answer.tables import CONTEXT_WORDS, window_context
 from search.models import Hit
 from search.retrieval.engine import Searcher
 from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
@@ -41,10 +42,22 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 3)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)
     if sents:
-        vecs = embed(searcher.embedder, [s.text for s in sents])
+        _table_context(searcher, sents, evidence)
+        vecs = embed(searcher.embedder, [s.scored_text for s in sents])
         facts = fact_vectors(searcher.embedder, q, sents, evidence) if want.specific else {}
         score(sents, vecs, searcher.vector(q), keywords, want, evidence, facts)
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
     return Found(want, resp.hits, evidence, keywords, sents, notices)
+
+
+def _table_context(searcher: Searcher, sents: list[Sentence], evidence: list[Evidence]) -> None:
+    """Give each table window the caption and header text before it, from its passage and,
+    when the table opens its passage, from the passage before."""
+    for s in sents:
+        if s.table:
+            ev = evidence[s.ev]
+            before = ev.text[:s.start]
+            previous = searcher.preceding(ev.hit) if len(before.split()) < CONTEXT_WORDS else None
+            s.context = window_context(before, previous.text if previous else "")

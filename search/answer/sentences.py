@@ -49,6 +49,12 @@ class Sentence:
     score: float = 0.0
     cosine: float = 0.0
     relevance: float = 0.0  # cosine + 0.3 × keyword coverage: how on-topic, on an absolute scale
+    context: str = ""  # a table window's caption and header, for scoring (never quoted)
+
+    @property
+    def scored_text(self) -> str:
+        """What the sentence is scored by: its text, after its table's context if any."""
+        return f"{self.context} {self.text}" if self.context else self.text
 
 
 class Keywords:
@@ -146,14 +152,14 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
     for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
         s.cosine = float(cos)
         near = intent.focus or keywords.weights.keys()
-        s.relevance = s.cosine + 0.3 * keywords.coverage(s.text)
+        s.relevance = s.cosine + 0.3 * keywords.coverage(s.scored_text)
         # For a fact, the words that identify the paper (its title's) say nothing about
         # which of its sentences holds the fact: only the question's other words count.
         paper = evidence[s.ev].paper
         known = (titles.setdefault(paper.paper_id, set(tokenize(paper.title)))
                  if intent.specific else set())
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
-                   + W_KEY * keywords.coverage(s.text, known)
+                   + W_KEY * keywords.coverage(s.scored_text, known)
                    + W_KIND * supplies(s.text, intent.kinds, near)
                    + W_FOCUS * focus_share(s.text, intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)

@@ -44,3 +44,14 @@ def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+CONTEXT_WORDS = 60  # words of a table's preceding text that score its windows
+
+
+def window_context(before: str, previous: str = "") -> str:
+    """The text that names a table window's rows and columns: the last words before the
+    window in its passage, after those of the previous passage (the caption and header of
+    a table that a chunk boundary cut)."""
+    words = f"{previous} {before}".split()
+    return " ".join(words[-CONTEXT_WORDS:])

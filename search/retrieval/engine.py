@@ -259,14 +259,23 @@ class Searcher:
     def following(self, passage: PassageHit) -> PassageHit | None:
         """The passage after this one in its paper and section (None at the end of either):
         chunks overlap, so a sentence that ends one passage usually opens the next."""
+        return self._adjacent(passage, 1)
+
+    def preceding(self, passage: PassageHit) -> PassageHit | None:
+        """The passage before this one in its paper and section (None at the start of either):
+        where a table that this passage continues has its caption and header."""
+        return self._adjacent(passage, -1)
+
+    def _adjacent(self, passage: PassageHit, step: int) -> PassageHit | None:
         snap = self.refresh()
         row = snap.row_of(passage.chunk_id)
-        if row is None or row + 1 >= len(snap.paper_of_row):
+        if row is None or not 0 <= row + step < len(snap.paper_of_row):
             return None
-        if snap.paper_of_row[row + 1] != snap.paper_of_row[row] or snap.lang_of_row[row + 1] != "en":
+        other = row + step
+        if snap.paper_of_row[other] != snap.paper_of_row[row] or snap.lang_of_row[other] != "en":
             return None
-        nxt = self._passage(snap, ScoredRow(row + 1, passage.score, 0.0, 0.0))
-        return nxt if nxt.section == passage.section else None
+        found = self._passage(snap, ScoredRow(other, passage.score, 0.0, 0.0))
+        return found if found.section == passage.section else None
 
     def dense_weight(self, q: ParsedQuery) -> float:
         """The dense side's weight against the keyword side's for this query."""

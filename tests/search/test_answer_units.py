@@ -159,6 +159,17 @@ def test_table_text_offers_windows_around_the_words_asked() -> None:
     assert any("Ours 30.59" in table[a:b] for a, b in spans)  # the paper's own row
 
 
+def test_a_table_window_is_scored_with_the_caption_before_it() -> None:
+    from search.answer.sentences import Sentence
+    from search.answer.tables import CONTEXT_WORDS, window_context
+
+    caption = "Table 2: PSNR on People-Snapshot subjects. Method NHA IMavatar Ours"
+    assert window_context("male-3-casual", caption).startswith("Table 2: PSNR")
+    assert len(window_context("x " * 200, caption).split()) == CONTEXT_WORDS  # the nearest words
+    s = Sentence(0, 0, 5, "20.64", table=True, context="PSNR male-3-casual")
+    assert s.scored_text == "PSNR male-3-casual 20.64" and Sentence(0, 0, 1, "a").scored_text == "a"
+
+
 def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     from search.answer.evidence import Evidence
     from search.answer.sentences import Sentence, fact_queries

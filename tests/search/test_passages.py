@@ -48,6 +48,17 @@ def test_passage_search_within_one_paper(searcher: Searcher) -> None:
     assert any("λsym" in p.text or "sym =" in p.text for p in resp.passages)
 
 
+def test_neighbouring_passages_stay_in_their_paper_and_section(searcher: Searcher) -> None:
+    resp = searcher.passages("loss weights", k=5, papers=[TECA])
+    for p in resp.passages:
+        for near in (searcher.preceding(p), searcher.following(p)):
+            assert near is None or (near.paper_id == TECA and near.section == p.section
+                                    and near.chunk_id != p.chunk_id)
+    first = searcher.passages("TECA", k=200, papers=[TECA]).passages
+    chain = [p for p in first if searcher.following(p) is not None]
+    assert chain and searcher.preceding(searcher.following(chain[0])).chunk_id == chain[0].chunk_id
+
+
 def test_a_question_naming_a_method_leads_with_the_fact(searcher: Searcher) -> None:
     a = answer(searcher, "How many points per ray does TECA sample when training its NeRF?")
     assert a.overview.startswith("According to TECA:")
