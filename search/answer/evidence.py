@@ -45,10 +45,12 @@ class Evidence:
         return self.hit.text
 
 
-def focus_papers(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent) -> list[str]:
-    """Papers whose whole body is searched: named ones (id or method name), then for a
-    specific question the top-ranked papers, else a paper that clearly leads."""
-    named = ([q.arxiv_id] if q.arxiv_id else []) + [p for _, p in searcher.named_papers(q.raw)][:2]
+def focus_papers(q: ParsedQuery, hits: list[Hit], want: Intent,
+                 names: list[tuple[str, str]]) -> list[str]:
+    """Papers whose whole body is searched: named ones (id or method name, `names` as
+    `Searcher.named_papers` gives them), then for a specific question the top-ranked
+    papers, else a paper that clearly leads."""
+    named = ([q.arxiv_id] if q.arxiv_id else []) + [p for _, p in names][:2]
     if want.specific:
         named += [h.paper_id for h in hits[:TOP_BODIES]]
     elif len(hits) >= 2 and hits[0].score - hits[1].score >= LEAD_MARGIN:
@@ -56,10 +58,12 @@ def focus_papers(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Inte
     return list(dict.fromkeys(named))
 
 
-def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent) -> list[Evidence]:
-    """Passages for the question, best first, each scored with its paper's rank."""
+def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
+           names: list[tuple[str, str]]) -> list[Evidence]:
+    """Passages for the question, best first, each scored with its paper's rank; `names`
+    are the (method name, paper id) pairs the question names."""
     prior = {h.paper_id: h.score for h in hits}
-    named = {p for _, p in searcher.named_papers(q.raw)} | ({q.arxiv_id} if q.arxiv_id else set())
+    named = {p for _, p in names} | ({q.arxiv_id} if q.arxiv_id else set())
     found: dict[str, Evidence] = {}
 
     def add(passage: PassageHit, in_focus: bool) -> None:
@@ -75,7 +79,7 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent) ->
     if not q.arxiv_id:  # an id alone has no words to rank passages by
         for passage in searcher.passages(q, k=CORPUS_PASSAGES).passages:
             add(passage, False)
-    for pid in focus_papers(searcher, q, hits, want):
+    for pid in focus_papers(q, hits, want, names):
         k = NAMED_PASSAGES if pid in named else FOCUS_PASSAGES
         for passage in searcher.passages(q, k=k, papers=[pid]).passages:
             add(passage, pid in named)

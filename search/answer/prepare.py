@@ -35,9 +35,9 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     searcher.refresh(min_interval=0)
     resp = searcher.search(q, k=k)
     want = intent(q.raw)
-    evidence = gather(searcher, q, resp.hits, want)
-    names = [name for name, _ in searcher.named_papers(q.raw)]
-    keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, names)))
+    named = searcher.named_papers(q.raw)
+    evidence = gather(searcher, q, resp.hits, want, named)
+    keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, [n for n, _ in named])))
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 3)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)

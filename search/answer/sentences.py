@@ -172,7 +172,7 @@ def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evide
     out: dict[str, str] = {}
     for paper in {evidence[s.ev].paper.paper_id: evidence[s.ev].paper for s in sentences}.values():
         title = set(tokenize(paper.title))
-        kept = [w for w in words if not (set(tokenize(w)) and set(tokenize(w)) <= title)]
+        kept = [w for w in words if not ((tokens := set(tokenize(w))) and tokens <= title)]
         if len(kept) < len(words) and kept:
             out[paper.paper_id] = " ".join(kept)
     return out
