@@ -14,7 +14,7 @@ from pathlib import Path
 from search.errors import LexiconError
 from search.lexicon.mine import MiningParams, curated_entries, merge, mine
 from search.lexicon.pairs import TITLE_WEIGHT, corpus_pairs, digest_papers
-from search.lexicon.table import GLOSSARY, packaged_text, parse_glossary, render
+from search.lexicon.table import glossary, parse_glossary, render
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def build_lexicon(roots: Sequence[Path], params: MiningParams | None = None,
     logger.info("lexicon: aligning %d Chinese/English pairs of %d papers (IBM Model 1, %d EM "
                 "iterations each way)", len(pairs), len(papers), params.iterations)
     mined = mine(pairs, params)
-    curated = curated_entries(parse_glossary(glossary_text or packaged_text(GLOSSARY)))
+    curated = curated_entries(parse_glossary(glossary_text) if glossary_text else glossary())
     entries = merge(mined, curated)
     titles = sum(1 for p in pairs if p.weight == TITLE_WEIGHT)
     replaced = len(mined) + len(curated) - len(entries)
