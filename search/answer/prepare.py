@@ -39,7 +39,7 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     evidence = gather(searcher, q, resp.hits, want, named)
     keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, [n for n, _ in named])))
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
-    leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 3)
+    leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 5)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)
     if sents:
         _table_context(searcher, sents, evidence)

@@ -9,12 +9,16 @@ method rather than the motivation, and naming terms no earlier quote named.
 
 from __future__ import annotations
 
+import re
+
+from indexer.textproc import tokenize
 from search.answer.cite import Citations
 from search.answer.compose import broad_text
 from search.answer.grouping import Group, group_papers, terms_of
 from search.answer.prepare import Found
 from search.answer.question import describes_method
 from search.answer.sentences import Keywords, Sentence
+from search.lexicon.table import english_key, field_terms
 from search.models import Citation
 from search.retrieval.engine import Searcher
 from search.retrieval.query import ParsedQuery
@@ -25,6 +29,22 @@ BROAD_PAPERS = 6  # papers a broad answer cites
 MAX_SENTENCES = 8  # sentences of a broad answer, openers included
 METHOD_BONUS = 0.4  # a broad answer quotes what a paper does rather than why
 NOVELTY = 0.3  # weight of the share of a quote's terms that no earlier quote named
+FIELD_BONUS = 1.5  # a glossary term (NeRF, 3DMM, landmarks) names a line of work best
+MECHANISM = 0.3  # weight of the technical terms a quote adds to the question and title
+CONTEXT_PENALTY = 0.3  # a quote that only sets the scene or only reports results says little
+# A sentence that motivates ("Recent methods ...", "... remains challenging") or only
+# reports results ("Experiments show ...") says little about how a paper answers.
+_SCENE = re.compile(r"^(?:however|although|though|while|despite|existing|current|conventional"
+                    r"|traditional|previous|prior|recent(?:ly)?|most|many|in recent years)\b"
+                    r"|\b(?:has|have) (?:long )?(?:been|become|gained|attracted|emerged)\b"
+                    r"|\b(?:remains?|is) (?:a |an )?(?:key|crucial|important|challenging|open"
+                    r"|fundamental|difficult)\b|\bsuffer|\bstruggle|\bfail(?:s|ed)? to\b", re.I)
+_PROBLEMS = re.compile(r"\b(?:problems?|challenges?|limitations?|issues?|drawbacks?|artifacts?"
+                       r"|failures?|difficult\w*)\b|问题|挑战|局限|缺陷|难点", re.I)
+_RESULT = re.compile(r"\b(?:experiments?|results|evaluations?|comparisons?|studies)\b[^.]{0,40}"
+                     r"\b(?:show|demonstrate|indicate|reveal|validate|confirm)|\boutperform"
+                     r"|\bstate-of-the-art (?:performance|results|quality)|\bachiev\w* (?:superior"
+                     r"|state|better|comparable|competitive|significant)", re.I)
 
 
 def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Found, k: int
@@ -40,24 +60,36 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
     groups = group_papers({pid: f"{p.title}. {p.abstract}" for pid, p in papers.items()},
                           set(Keywords.tokens_of(q)), lambda key: _specificity(searcher, key))
     groups = _keep(groups, pool, min(k, BROAD_PAPERS))
-    quotes = _quotes(groups, by_paper)
-    cites = Citations(evidence, q)
-    numbers = {pid: cites.cite(quotes[pid]) for g in groups for pid in g.papers}
+    known = set(Keywords.tokens_of(q))
+    known_of = {pid: known | set(tokenize(p.title)) for pid, p in papers.items()}
+    scene = bool(_PROBLEMS.search(q.dense_text))
+    quotes = _quotes(groups, by_paper, known_of, scene)
     budget = MAX_SENTENCES - len(groups)
-    order = [g.papers[rank] for rank in range(PER_GROUP) for g in groups
+    order = [g.papers[rank] for rank in range(max(len(g.papers) for g in groups)) for g in groups
              if rank < len(g.papers)][:budget]
-    shown = {pid: [(quotes[pid].text, numbers[pid])] for pid in order}
+    extra = _more_quotes(order, quotes, by_paper, known_of, scene, budget - len(order))
+    # Numbered by first use: a line's opener cites its papers' first quotes.
+    cites = Citations(evidence, q)
+    numbers: dict[str, int] = {}
+    shown: dict[str, list[tuple[str, int]]] = {}
+    for g in groups:
+        numbers |= {pid: cites.cite(quotes[pid]) for pid in g.papers}
+        for pid in (p for p in g.papers if p in order):
+            shown[pid] = [(quotes[pid].text, numbers[pid])]
+            shown[pid] += [(x.text, cites.cite(x)) for x in extra.get(pid, [])]
     return broad_text(groups, shown, papers, numbers, q.chinese), cites.build()
 
 
 def _keep(groups: list[Group], pool: list[str], limit: int) -> list[Group]:
-    """Groups ordered by their best-ranked paper, each cut to `PER_GROUP`, `limit` in all."""
+    """Groups ordered by their best-ranked paper, `limit` papers in all, each group cut to
+    `PER_GROUP` (more when there are too few groups to reach `limit` otherwise)."""
     # The best-ranked paper's group first, then named lines of work by their best-ranked
     # paper, then the rest.
     groups = sorted(groups, key=lambda g: (pool[0] not in g.papers, not g.terms,
                                            min(pool.index(p) for p in g.papers)))
+    per = max(PER_GROUP, -(-limit // max(1, len(groups))))
     for g in groups:
-        g.papers = sorted(g.papers, key=pool.index)[:PER_GROUP]
+        g.papers = sorted(g.papers, key=pool.index)[:per]
     kept: list[Group] = []
     left = limit
     for g in groups:
@@ -69,23 +101,51 @@ def _keep(groups: list[Group], pool: list[str], limit: int) -> list[Group]:
     return kept
 
 
-def _quotes(groups: list[Group], by_paper: dict[str, list[Sentence]]) -> dict[str, Sentence]:
+def _quotes(groups: list[Group], by_paper: dict[str, list[Sentence]],
+            known: dict[str, set[str]], scene: bool) -> dict[str, Sentence]:
     """Each kept paper's quote: relevant, describing its method, naming new terms."""
     seen: set[str] = set()
     out: dict[str, Sentence] = {}
     for pid in (p for g in groups for p in g.papers):
-        out[pid] = max(by_paper[pid], key=lambda s: _value(s, seen))
+        out[pid] = max(by_paper[pid], key=lambda s: _value(s, seen, known[pid], scene))
         seen |= set(terms_of(out[pid].text))
     return out
 
 
-def _value(s: Sentence, seen: set[str]) -> float:
-    terms = set(terms_of(s.text))
+def _more_quotes(order: list[str], quotes: dict[str, Sentence],
+                 by_paper: dict[str, list[Sentence]], known: dict[str, set[str]], scene: bool,
+                 room: int) -> dict[str, list[Sentence]]:
+    """Second quotes for the first papers while the sentence budget has room: a line of
+    work with few papers is told better by how its papers work than by fewer sentences."""
+    seen = {t for pid in order for t in terms_of(quotes[pid].text)}
+    out: dict[str, list[Sentence]] = {}
+    for pid in order[:max(0, room)]:
+        rest = [s for s in by_paper[pid] if s is not quotes[pid] and s.text != quotes[pid].text]
+        if not rest:
+            continue
+        pick = max(rest, key=lambda s: _value(s, seen, known[pid], scene))
+        out[pid] = [pick]
+        seen |= set(terms_of(pick.text))
+    return out
+
+
+def _value(s: Sentence, seen: set[str], known: set[str], scene: bool) -> float:
+    forms = terms_of(s.text)
+    terms = set(forms)
     new = len(terms - seen) / max(1, len(terms))
-    return s.score + METHOD_BONUS * describes_method(s.text) + NOVELTY * new
+    # How the paper works is told by technical terms that neither the question nor the
+    # paper's title already says.
+    how = sum(not set(t.split()) <= known for t, form in forms.items()
+              if " " in t or sum(ch.isupper() for ch in form) >= 2)
+    does = describes_method(s.text)
+    # Scene-setting is the answer when the question asks for problems or limitations.
+    idle = (not scene and bool(_SCENE.search(s.text))) or (not does and bool(_RESULT.search(s.text)))
+    return (s.score + METHOD_BONUS * does + NOVELTY * new + MECHANISM * min(1.0, how / 4)
+            - CONTEXT_PENALTY * idle)
 
 
 def _specificity(searcher: Searcher, key: str) -> float:
     """Mean IDF of a term's words: shared rare words name a line of work best."""
     weights = searcher.term_weights(key.split())
-    return sum(weights.values()) / max(1, len(weights))
+    mean = sum(weights.values()) / max(1, len(weights))
+    return mean * (FIELD_BONUS if english_key(key) in field_terms() else 1.0)

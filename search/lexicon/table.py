@@ -125,6 +125,13 @@ def english_to_chinese() -> dict[str, str]:
     return {key: choice[3] for key, choice in best.items()}
 
 
+@lru_cache(maxsize=1)
+def field_terms() -> frozenset[str]:
+    """English keys of the curated glossary's terms: the field's own vocabulary (NeRF,
+    3DMM, diffusion model, lip sync), which names a line of work better than a rare word."""
+    return frozenset(english_key(en) for translations in glossary().values() for en in translations)
+
+
 def term_zh(term: str) -> str | None:
     """The Chinese for an English term: whole, else its long form, else its acronym
     ("radiance fields (NeRF)" is looked up by either)."""

@@ -204,3 +204,27 @@ def test_questions_about_one_described_work(question: str, kinds: set[str], defi
 def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
     assert not intent("Which model does the diffusion image-editing survey use?").broad
     assert intent("Is there a survey of talking head generation?").broad
+
+
+def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
+    from search.answer.sentences import Sentence
+    from search.answer.synthesis import _value
+    known = {"talk", "head", "gener", "vectortalker"}
+    scene = Sentence(0, 0, 1, "Audio-driven talking head generation has been a key research topic.",
+                     score=0.6)
+    how = Sentence(0, 0, 1, "We use facial landmarks as intermediate motion representation and a "
+                   "landmark-driven vector image deformation module.", score=0.5)
+    assert _value(how, set(), known, False) > _value(scene, set(), known, False)
+    problem = Sentence(0, 0, 1, "However, SDS suffers from the Janus problem and over-saturation.",
+                       score=0.6)
+    assert _value(problem, set(), known, True) > _value(problem, set(), known, False)
+
+
+def test_few_lines_of_work_keep_more_papers_each() -> None:
+    from search.answer.synthesis import _keep
+    pool = list("abcdefgh")
+    kept = _keep([Group(["x"], list("abcde")), Group(["y"], list("fgh"))], pool, 6)
+    assert [g.papers for g in kept] == [list("abc"), list("fgh")]
+    kept = _keep([Group(["x"], list("ab")), Group(["y"], list("cd")), Group(["z"], list("efg"))],
+                 pool, 6)
+    assert [g.papers for g in kept] == [list("ab"), list("cd"), list("ef")]
