@@ -10,10 +10,12 @@ method rather than the motivation, and naming terms no earlier quote named.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from indexer.textproc import tokenize
 from search.answer.cite import Citations
 from search.answer.compose import broad_text
+from search.answer.evidence import Evidence
 from search.answer.grouping import Group, group_papers, terms_of
 from search.answer.prepare import Found
 from search.answer.question import describes_method
@@ -38,7 +40,10 @@ _SCENE = re.compile(r"^(?:however|although|though|while|despite|existing|current
                     r"|traditional|previous|prior|recent(?:ly)?|most|many|in recent years)\b"
                     r"|\b(?:has|have) (?:long )?(?:been|become|gained|attracted|emerged)\b"
                     r"|\b(?:remains?|is) (?:a |an )?(?:key|crucial|important|challenging|open"
-                    r"|fundamental|difficult)\b|\bsuffer|\bstruggle|\bfail(?:s|ed)? to\b", re.I)
+                    r"|fundamental|difficult)\b|\bis of (?:broad|great|growing|significant) (?:interest|importance)\b"
+                    r"|\bsuffer|\bstruggle|\bfail(?:s|ed)? to\b", re.I)
+_ASIDE_SECTION = re.compile(r"experiment|result|evaluation|ablation|implement|related|comparison"
+                            r"|appendix|supplement|dataset|^[A-H](?:\.\d+)*\s", re.I)
 _PROBLEMS = re.compile(r"\b(?:problems?|challenges?|limitations?|issues?|drawbacks?|artifacts?"
                        r"|failures?|difficult\w*)\b|问题|挑战|局限|缺陷|难点", re.I)
 _RESULT = re.compile(r"\b(?:experiments?|results|evaluations?|comparisons?|studies)\b[^.]{0,40}"
@@ -60,14 +65,13 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
     groups = group_papers({pid: f"{p.title}. {p.abstract}" for pid, p in papers.items()},
                           set(Keywords.tokens_of(q)), lambda key: _specificity(searcher, key))
     groups = _keep(groups, pool, min(k, BROAD_PAPERS))
-    known = set(Keywords.tokens_of(q))
-    known_of = {pid: known | set(tokenize(p.title)) for pid, p in papers.items()}
-    scene = bool(_PROBLEMS.search(q.dense_text))
-    quotes = _quotes(groups, by_paper, known_of, scene)
+    judge = _Judge(evidence, {pid: set(Keywords.tokens_of(q)) | set(tokenize(p.title))
+                              for pid, p in papers.items()}, bool(_PROBLEMS.search(q.dense_text)))
+    quotes = _quotes(groups, by_paper, judge)
     budget = MAX_SENTENCES - len(groups)
     order = [g.papers[rank] for rank in range(max(len(g.papers) for g in groups)) for g in groups
              if rank < len(g.papers)][:budget]
-    extra = _more_quotes(order, quotes, by_paper, known_of, scene, budget - len(order))
+    extra = _more_quotes(order, quotes, by_paper, judge, budget - len(order))
     # Numbered by first use: a line's opener cites its papers' first quotes.
     cites = Citations(evidence, q)
     numbers: dict[str, int] = {}
@@ -101,47 +105,58 @@ def _keep(groups: list[Group], pool: list[str], limit: int) -> list[Group]:
     return kept
 
 
-def _quotes(groups: list[Group], by_paper: dict[str, list[Sentence]],
-            known: dict[str, set[str]], scene: bool) -> dict[str, Sentence]:
+@dataclass
+class _Judge:
+    """What makes a sentence a good quote of a paper for a broad answer."""
+
+    evidence: list[Evidence]
+    known: dict[str, set[str]]  # paper id → the words of the question and of its title
+    scene: bool  # the question asks for problems: scene-setting sentences state them
+
+    def value(self, s: Sentence, seen: set[str]) -> float:
+        """Relevance, plus describing the method with terms the question, the title and
+        earlier quotes do not already say; minus idle sentences and detail sections."""
+        ev = self.evidence[s.ev]
+        forms = terms_of(s.text)
+        new = len(set(forms) - seen) / max(1, len(forms))
+        known = self.known.get(ev.paper.paper_id, set())
+        how = sum(not set(t.split()) <= known for t, form in forms.items()
+                  if " " in t or sum(ch.isupper() for ch in form) >= 2)
+        does = describes_method(s.text)
+        idle = ((not self.scene and bool(_SCENE.search(s.text)))
+                or (not does and bool(_RESULT.search(s.text))))
+        # What a paper is, is told in its abstract and method, not its experiments.
+        aside = bool(_ASIDE_SECTION.search(ev.hit.section))
+        return (s.score + METHOD_BONUS * does + NOVELTY * new + MECHANISM * min(1.0, how / 4)
+                - CONTEXT_PENALTY * (idle + aside))
+
+
+def _quotes(groups: list[Group], by_paper: dict[str, list[Sentence]], judge: _Judge
+            ) -> dict[str, Sentence]:
     """Each kept paper's quote: relevant, describing its method, naming new terms."""
     seen: set[str] = set()
     out: dict[str, Sentence] = {}
     for pid in (p for g in groups for p in g.papers):
-        out[pid] = max(by_paper[pid], key=lambda s: _value(s, seen, known[pid], scene))
+        out[pid] = max(by_paper[pid], key=lambda s: judge.value(s, seen))
         seen |= set(terms_of(out[pid].text))
     return out
 
 
 def _more_quotes(order: list[str], quotes: dict[str, Sentence],
-                 by_paper: dict[str, list[Sentence]], known: dict[str, set[str]], scene: bool,
-                 room: int) -> dict[str, list[Sentence]]:
+                 by_paper: dict[str, list[Sentence]], judge: _Judge, room: int
+                 ) -> dict[str, list[Sentence]]:
     """Second quotes for the first papers while the sentence budget has room: a line of
     work with few papers is told better by how its papers work than by fewer sentences."""
     seen = {t for pid in order for t in terms_of(quotes[pid].text)}
     out: dict[str, list[Sentence]] = {}
     for pid in order[:max(0, room)]:
-        rest = [s for s in by_paper[pid] if s is not quotes[pid] and s.text != quotes[pid].text]
+        rest = [s for s in by_paper[pid] if s.text != quotes[pid].text]
         if not rest:
             continue
-        pick = max(rest, key=lambda s: _value(s, seen, known[pid], scene))
+        pick = max(rest, key=lambda s: judge.value(s, seen))
         out[pid] = [pick]
         seen |= set(terms_of(pick.text))
     return out
-
-
-def _value(s: Sentence, seen: set[str], known: set[str], scene: bool) -> float:
-    forms = terms_of(s.text)
-    terms = set(forms)
-    new = len(terms - seen) / max(1, len(terms))
-    # How the paper works is told by technical terms that neither the question nor the
-    # paper's title already says.
-    how = sum(not set(t.split()) <= known for t, form in forms.items()
-              if " " in t or sum(ch.isupper() for ch in form) >= 2)
-    does = describes_method(s.text)
-    # Scene-setting is the answer when the question asks for problems or limitations.
-    idle = (not scene and bool(_SCENE.search(s.text))) or (not does and bool(_RESULT.search(s.text)))
-    return (s.score + METHOD_BONUS * does + NOVELTY * new + MECHANISM * min(1.0, how / 4)
-            - CONTEXT_PENALTY * idle)
 
 
 def _specificity(searcher: Searcher, key: str) -> float:

@@ -207,17 +207,31 @@ def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
 
 
 def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
+    from search.answer.evidence import Evidence
     from search.answer.sentences import Sentence
-    from search.answer.synthesis import _value
-    known = {"talk", "head", "gener", "vectortalker"}
+    from search.answer.synthesis import _Judge
+    from search.models import PassageHit
+
+    def ev(section: str) -> Evidence:
+        hit = PassageHit(paper_id="1", arxiv_id=None, title="VectorTalker", authors=[],
+                         published=None, section=section, page=None, text="", score=1.0,
+                         chunk_id="c", url="")
+        return Evidence(hit, paper("1", "VectorTalker"), 1.0, 0.0)
+
+    evidence = [ev("Abstract"), ev("5 Experiments")]
+    known = {"1": {"talk", "head", "gener", "vectortalker"}}
+    judge, problems = _Judge(evidence, known, False), _Judge(evidence, known, True)
     scene = Sentence(0, 0, 1, "Audio-driven talking head generation has been a key research topic.",
                      score=0.6)
     how = Sentence(0, 0, 1, "We use facial landmarks as intermediate motion representation and a "
                    "landmark-driven vector image deformation module.", score=0.5)
-    assert _value(how, set(), known, False) > _value(scene, set(), known, False)
+    assert judge.value(how, set()) > judge.value(scene, set())
     problem = Sentence(0, 0, 1, "However, SDS suffers from the Janus problem and over-saturation.",
                        score=0.6)
-    assert _value(problem, set(), known, True) > _value(problem, set(), known, False)
+    assert problems.value(problem, set()) > judge.value(problem, set())
+    # The same sentence says less about what the paper is when it comes from its experiments.
+    late = Sentence(1, 0, 1, how.text, score=0.5)
+    assert judge.value(how, set()) > judge.value(late, set())
 
 
 def test_few_lines_of_work_keep_more_papers_each() -> None:
