@@ -37,7 +37,8 @@ CONTEXT_PENALTY = 0.3  # a quote that only sets the scene or only reports result
 # A sentence that motivates ("Recent methods ...", "... remains challenging") or only
 # reports results ("Experiments show ...") says little about how a paper answers.
 _SCENE = re.compile(r"^(?:however|although|though|while|despite|existing|current|conventional"
-                    r"|traditional|previous|prior|recent(?:ly)?|most|many|in recent years)\b"
+                    r"|traditional|previous|prior|recent(?:ly)?|most|many|in recent years"
+                    r"|we aim|our (?:goal|aim)|the (?:goal|aim) of)\b"
                     r"|\b(?:has|have) (?:long )?(?:been|become|gained|attracted|emerged)\b"
                     r"|\b(?:remains?|is) (?:a |an )?(?:key|crucial|important|challenging|open"
                     r"|fundamental|difficult)\b|\bis of (?:broad|great|growing|significant) (?:interest|importance)\b"
