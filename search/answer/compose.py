@@ -4,7 +4,7 @@ A specific question gets the sentence that holds the answer first, attributed to
 paper and cited, then a few sentences of context. A broad question gets a short
 synthesis: the cited papers grouped into lines of work (`grouping`), each group opened
 by a generated sentence that names the approach and its papers, followed by a quoted
-sentence of its lead paper. Quoted sentences lose boilerplate openings ("In this paper,
+sentence of each paper; a best-ranked paper that shares no line of work leads alone. Quoted sentences lose boilerplate openings ("In this paper,
 we propose …" → "TECA proposes …"); the citation excerpts stay verbatim. Framing
 sentences are in Chinese for a Chinese question.
 """
@@ -32,7 +32,6 @@ OPENERS_EN = ("One line of work builds on {term} ({names})", "Another uses {term
               "A third line relies on {term} ({names})")
 OPENERS_ZH = ("一类工作基于{term}（{names}）", "另一类采用{term}（{names}）", "第三类依赖{term}（{names}）")
 OTHER_EN, OTHER_ZH = "Other work takes different routes ({names})", "其他工作另辟蹊径（{names}）"
-CLOSEST_EN, CLOSEST_ZH = "The closest match is {names}", "最相关的是{names}"
 
 
 def short_name(paper: Paper) -> str:
@@ -106,16 +105,14 @@ def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
     for group in groups:
         names = "、".join if chinese else ", ".join
         listed = names(short_name(papers[p]) for p in group.papers)
-        if group.terms:
-            template = openers[min(named, len(openers) - 1)]
-        elif not paragraphs:  # the best-ranked paper shares no line of work with the others
-            template = CLOSEST_ZH if chinese else CLOSEST_EN
-        else:
-            template = other
-        named += bool(group.term)
-        term = "、".join(chinese_name(t) for t in group.terms) if chinese else group.term
-        opener = template.format(term=term, names=listed)
-        parts = [_end(opener, marks([numbers[p] for p in group.papers]), chinese)]
+        parts = []
+        # The best-ranked paper, when it shares no line of work, leads with its quote alone.
+        if group.terms or paragraphs:
+            template = openers[min(named, len(openers) - 1)] if group.terms else other
+            named += bool(group.term)
+            term = "、".join(chinese_name(t) for t in group.terms) if chinese else group.term
+            opener = template.format(term=term, names=listed)
+            parts.append(_end(opener, marks([numbers[p] for p in group.papers]), chinese))
         for pid in group.papers:
             for sentence, n in quotes.get(pid, []):
                 parts.append(_end(trim_opening(sentence, described_name(papers[pid])), marks([n]),

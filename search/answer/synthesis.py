@@ -69,7 +69,7 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
     judge = _Judge(evidence, {pid: set(Keywords.tokens_of(q)) | set(tokenize(p.title))
                               for pid, p in papers.items()}, bool(_PROBLEMS.search(q.dense_text)))
     quotes = _quotes(groups, by_paper, judge)
-    budget = MAX_SENTENCES - len(groups)
+    budget = MAX_SENTENCES - len(groups) + (not groups[0].terms)  # a lone lead has no opener
     order = [g.papers[rank] for rank in range(max(len(g.papers) for g in groups)) for g in groups
              if rank < len(g.papers)][:budget]
     extra = _more_quotes(order, quotes, by_paper, judge, budget - len(order))
@@ -92,7 +92,10 @@ def _keep(groups: list[Group], pool: list[str], limit: int) -> list[Group]:
     # paper, then the rest.
     groups = sorted(groups, key=lambda g: (pool[0] not in g.papers, not g.terms,
                                            min(pool.index(p) for p in g.papers)))
-    per = max(PER_GROUP, -(-limit // max(1, len(groups))))
+    lone = not groups[0].terms and len(groups) > 1
+    if lone:  # the best-ranked paper shares no line: it leads alone, before the lines of work
+        groups[0].papers = sorted(groups[0].papers, key=pool.index)[:1]
+    per = max(PER_GROUP, -(-(limit - lone) // max(1, len(groups) - lone)))
     for g in groups:
         g.papers = sorted(g.papers, key=pool.index)[:per]
     kept: list[Group] = []

@@ -242,3 +242,16 @@ def test_few_lines_of_work_keep_more_papers_each() -> None:
     kept = _keep([Group(["x"], list("ab")), Group(["y"], list("cd")), Group(["z"], list("efg"))],
                  pool, 6)
     assert [g.papers for g in kept] == [list("ab"), list("cd"), list("ef")]
+
+
+def test_a_best_paper_outside_every_line_of_work_leads_alone_without_an_opener() -> None:
+    from search.answer.synthesis import _keep
+    pool = list("abcdefg")
+    kept = _keep([Group(["x"], list("bcde")), Group([], list("afg"))], pool, 6)
+    assert [g.papers for g in kept] == [["a"], list("bcde")]  # the lead, then 5 in the line
+    teca, agg = paper("1", "TECA: Avatars"), paper("2", "AGG: Gaussians")
+    text = broad_text([Group([], ["1"]), Group(["NeRF"], ["2"])],
+                      {"1": [("We propose a NeRF avatar.", 1)], "2": [("We use NeRF.", 2)]},
+                      {"1": teca, "2": agg}, {"1": 1, "2": 2}, chinese=False)
+    assert text == ("TECA (Avatars) proposes a NeRF avatar [1].\n\n"
+                    "One line of work builds on NeRF (AGG) [2]. AGG (Gaussians) uses NeRF [2].")
