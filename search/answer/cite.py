@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from indexer.sentences import sentence_spans
 from search.answer.evidence import Evidence
 from search.answer.machine import machine_sentence
@@ -18,12 +20,24 @@ def citation(n: int, ev: Evidence, excerpt: str, q: ParsedQuery) -> Citation:
                     machine_zh=machine_sentence(p, q) if q.chinese else "")
 
 
+# "In this section, we use synthetic data …", "… is as follows:": what it announces follows.
+_ANNOUNCES = re.compile(r"[:：]\s*$|\bas follows\b|^(?:in this section|in the following|below|next)\b"
+                        r"|^here,? we\b", re.I)
+
+
+def announces(sentence: str) -> bool:
+    """True when the sentence announces what the next ones say."""
+    return bool(_ANNOUNCES.search(sentence.strip()))
+
+
 def excerpt(text: str, used: list[Sentence]) -> str:
-    """The verbatim span of the passage covering the used sentences plus one on each side."""
+    """The verbatim span of the passage covering the used sentences plus one on each side,
+    and one more after a sentence that announces what follows."""
     spans = sentence_spans(text)
     first, last = min(s.start for s in used), max(s.end for s in used)
     idx = [i for i, (a, b) in enumerate(spans) if a < last and b > first]
-    lo, hi = max(0, idx[0] - 1), min(len(spans) - 1, idx[-1] + 1)
+    after = 1 + announces(text[spans[idx[-1]][0]:spans[idx[-1]][1]])
+    lo, hi = max(0, idx[0] - 1), min(len(spans) - 1, idx[-1] + after)
     return text[spans[lo][0]:spans[hi][1]]
 
 

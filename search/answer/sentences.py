@@ -11,6 +11,7 @@ latency.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -60,9 +61,18 @@ class Sentence:
 class Keywords:
     """The question's English keywords, weighted by IDF in the served index."""
 
-    def __init__(self, weights: dict[str, float]) -> None:
+    def __init__(self, weights: dict[str, float], question: str = "") -> None:
         self.weights = weights
         self.total = sum(weights.values())
+        self.acronyms = acronyms_of(question)
+
+    def tokens(self, text: str) -> set[str]:
+        """The text's tokens, plus the question's words that an acronym in it stands for
+        ("bpd" for "bits per dimension")."""
+        tokens = set(tokenize(text))
+        for acronym in tokens & self.acronyms.keys():
+            tokens |= self.acronyms[acronym]
+        return tokens
 
     @staticmethod
     def tokens_of(q: ParsedQuery, names: Sequence[str] = ()) -> list[str]:
@@ -80,6 +90,24 @@ class Keywords:
             return 0.0
         present = set(tokenize(text)) if isinstance(text, str) else text
         return sum(w for t, w in self.weights.items() if t in present and t not in known) / total
+
+
+_RAW_WORD = re.compile(r"[A-Za-z][A-Za-z]*")
+
+
+def acronyms_of(question: str) -> dict[str, set[str]]:
+    """Lower-case acronym → keyword tokens, for each run of two to four words of the
+    question ("bits per dimension" → "bpd", "frames per second" → "fps")."""
+    words = _RAW_WORD.findall(question)
+    out: dict[str, set[str]] = {}
+    for n in (2, 3, 4):
+        for i in range(len(words) - n + 1):
+            run = words[i:i + n]
+            acronym = "".join(w[0] for w in run).lower()
+            meaning = set(tokenize(" ".join(run)))
+            if len(acronym) >= 3 and len(meaning) >= 2:
+                out.setdefault(acronym, meaning)
+    return out
 
 
 def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
@@ -105,7 +133,7 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
                     found[j] = (found[j][0], s)
                 continue
             seen[key] = len(found)
-            tokens = set(tokenize(s.text))
+            tokens = keywords.tokens(s.text)
             promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near)
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
                        + 0.8 * (not intent.kinds and describes_method(s.text))
@@ -152,16 +180,17 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
     for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
         s.cosine = float(cos)
         near = intent.focus or keywords.weights.keys()
-        s.relevance = s.cosine + 0.3 * keywords.coverage(s.scored_text)
+        tokens = keywords.tokens(s.scored_text)
+        s.relevance = s.cosine + 0.3 * keywords.coverage(tokens)
         # For a fact, the words that identify the paper (its title's) say nothing about
         # which of its sentences holds the fact: only the question's other words count.
         paper = evidence[s.ev].paper
         known = (titles.setdefault(paper.paper_id, set(tokenize(paper.title)))
                  if intent.specific else set())
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
-                   + W_KEY * keywords.coverage(s.scored_text, known)
+                   + W_KEY * keywords.coverage(tokens, known)
                    + W_KIND * supplies(s.text, intent.kinds, near)
-                   + W_FOCUS * focus_share(s.text, intent.focus)
+                   + W_FOCUS * focus_share(keywords.tokens(s.text), intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)
 
 

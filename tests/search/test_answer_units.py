@@ -255,3 +255,25 @@ def test_a_best_paper_outside_every_line_of_work_leads_alone_without_an_opener()
                       {"1": teca, "2": agg}, {"1": 1, "2": 2}, chinese=False)
     assert text == ("TECA (Avatars) proposes a NeRF avatar [1].\n\n"
                     "One line of work builds on NeRF (AGG) [2]. AGG (Gaussians) uses NeRF [2].")
+
+
+def test_an_acronym_in_a_sentence_counts_as_the_words_it_stands_for() -> None:
+    from search.answer.sentences import Keywords, acronyms_of
+    assert {"bits", "dimension"} <= acronyms_of("How many bits per dimension on CIFAR-10?")["bpd"]
+    keywords = Keywords({"bits": 2.0, "dimension": 2.0, "compression": 1.0},
+                        "How many bits per dimension does lossless compression need?")
+    sentence = "ARDMs need only 2.71 bpd for compression."
+    assert keywords.coverage(keywords.tokens(sentence)) == 1.0
+    assert keywords.coverage(sentence) < 0.5  # the raw words alone miss "bits per dimension"
+
+
+def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt() -> None:
+    from search.answer.cite import announces, excerpt
+    from search.answer.sentences import Sentence
+    text = ("We study convergence. In this section, we use synthetic data. We use the "
+            "initialization of Section 1. We generate n = 1000 points on a unit sphere. Then more.")
+    start = text.index("In this section")
+    used = [Sentence(0, start, text.index(" We use the"), "In this section, we use synthetic data.")]
+    assert announces(used[0].text) and not announces("We use the initialization.")
+    assert excerpt(text, used).endswith("We use the initialization of Section 1. "
+                                        "We generate n = 1000 points on a unit sphere.")
