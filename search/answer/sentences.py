@@ -152,11 +152,22 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
 
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:
     """The passage's usable sentences, and for a question about a number its table windows."""
+    settings = bool({"value", "number"} & set(intent.kinds))
     out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
-           if usable_sentence(text[a:b])]
+           if usable_sentence(text[a:b]) or (settings and _setting_tail(text[a:b]))]
     if TABLE_KINDS & set(intent.kinds) and is_table(text):
         out += [Sentence(ev, a, b, text[a:b], table=True) for a, b in table_windows(text, words)]
     return out
+
+
+# The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".
+_WHERE_SET = re.compile(r"\bwhere\b[^.]{0,80}?=\s*[\d.]+")
+
+
+def _setting_tail(text: str) -> bool:
+    """An equation's closing clause that sets its values: split from its sentence by the
+    equation, so it starts in lower case, yet it is where a weight or constant is given."""
+    return bool(_WHERE_SET.search(text)) and usable_sentence(text[:1].upper() + text[1:])
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
