@@ -113,7 +113,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
                      ) -> tuple[str, list[Citation]]:
     """The extractive overview and its citations (numbered by first use)."""
     sents = found.sentences
-    if _is_specific(found.intent, found.evidence, q):
+    if _is_specific(found.intent, found.named, q):
         usable = [s for s in sents if s.score >= SENTENCE_FLOOR * max(x.score for x in sents)]
         return _specific(searcher, q, usable, found.evidence)
     # A bare arXiv id has no words to be relevant to: the paper's own sentences all are.
@@ -125,13 +125,14 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     return broad(searcher, q, usable, found, k)
 
 
-def _is_specific(want: Intent, evidence: list[Evidence], q: ParsedQuery) -> bool:
-    """A question about a fact (a number, a value, a dataset, ...) or about a named paper;
-    otherwise it asks for lines of work. An arXiv id alone asks for that paper's gist."""
+def _is_specific(want: Intent, named: list[str], q: ParsedQuery) -> bool:
+    """A question about a fact (a number, a value, a dataset, ...), about one work it
+    describes or about a paper it names; otherwise it asks for lines of work, even when
+    one paper leads the search. An arXiv id alone asks for that paper's gist."""
     if q.arxiv_id:
         return False
     facts = set(want.kinds) - {"method"}
-    return bool(facts) or want.definite or (any(e.focus for e in evidence) and not want.broad)
+    return bool(facts) or want.definite or (bool(named) and not want.broad)
 
 
 def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],

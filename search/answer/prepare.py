@@ -27,6 +27,7 @@ class Found:
     keywords: Keywords
     sentences: list[Sentence]
     notices: list[str]
+    named: list[str]  # ids of the papers the question names (method name or arXiv id)
 
 
 def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
@@ -50,7 +51,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
-    return Found(want, resp.hits, evidence, keywords, sents, notices)
+    ids = [p for _, p in named] + ([q.arxiv_id] if q.arxiv_id else [])
+    return Found(want, resp.hits, evidence, keywords, sents, notices, ids)
 
 
 def _table_context(searcher: Searcher, sents: list[Sentence], evidence: list[Evidence]) -> None:

@@ -26,7 +26,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                            r"|哪(?:种|块|个)卡", re.I),
     "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|数量|个数",
                          re.I),
-    "value": re.compile(r"\b(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|batch size"
+    # "super-resolution" and "high-resolution" name a task or a quality, not a setting.
+    "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|batch size"
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
                         r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
@@ -34,7 +35,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                          r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
                          r"|指标|分数|精度|准确率|误差|帧率", re.I),
     "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"
-                       r"|optimizer|detector|estimator|library|tool|renderer|architecture|method"
+                       r"|optimizer|detector|estimator|library|tool|renderer|architecture|method|checkpoint"
+                       r"|scheduler|schedule|sampler|solver"
                        r"|algorithm|baseline|prior|loss|representation)s?\b|哪个模型|哪种网络|什么模型", re.I),
     "dataset": re.compile(r"datasets?|corpus|corpora|\bdata\b|benchmark|trained on|train on|evaluated? on|test(?:ed)? on"
                           r"|数据集|训练数据|评测|测试集|基准", re.I),
@@ -49,7 +51,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
 }
 # A question about one work it describes ("In the Byzantine Generals paper, …", "the
 # diffusion image-editing survey", "…的那篇里") asks about that work, never for lines of work.
-_DEFINITE = re.compile(r"\b(?:in|from|of|by|does|did|do|is|are|was|were) the\b[^?]{0,80}?\b(?:paper"
+_DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were) the\b[^?]{0,80}?\b(?:paper"
                        r"|method|work|approach|framework|survey|model|system|study|pipeline)\b"
                        r"|\bthis (?:paper|work|method|survey)\b|那篇|这篇|该论文|该方法|该工作|文中", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"

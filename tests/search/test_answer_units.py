@@ -277,3 +277,11 @@ def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt() -> N
     assert announces(used[0].text) and not announces("We use the initialization.")
     assert excerpt(text, used).endswith("We use the initialization of Section 1. "
                                         "We generate n = 1000 points on a unit sphere.")
+
+
+def test_task_names_are_not_settings_and_for_the_method_is_one_work() -> None:
+    assert intent("How are diffusion models applied to real-world image super-resolution?").kinds == ()
+    assert "value" in intent("At what resolution is the model trained?").kinds
+    asked = intent("For the training-free segmentation method that upsamples attention maps, "
+                   "which checkpoint and sampling schedule are used?")
+    assert asked.definite and "name" in asked.kinds
