@@ -72,6 +72,15 @@ def marks(numbers: list[int]) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
 
 
+def _with_traits(name: str, terms: list[str], chinese: bool) -> str:
+    """ "DAWN with latent motion space and head pose", or the name alone."""
+    if not terms:
+        return name
+    if chinese:
+        return f"{name}（{'、'.join(chinese_name(t) for t in terms)}）"
+    return f"{name} with {' and '.join(terms)}"
+
+
 def specific_text(lines: list[tuple[str, Paper, int]], chinese: bool) -> str:
     """The answer sentence first, then context: each line is (sentence, its paper, its n)."""
     out: list[str] = []
@@ -89,7 +98,8 @@ def specific_text(lines: list[tuple[str, Paper, int]], chinese: bool) -> str:
 
 
 def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
-               papers: dict[str, Paper], numbers: dict[str, int], chinese: bool) -> str:
+               papers: dict[str, Paper], numbers: dict[str, int], chinese: bool,
+               traits: dict[str, list[str]] | None = None) -> str:
     """Paragraphs, one per line of work: a generated opener, then quoted sentences.
 
     Args:
@@ -98,13 +108,15 @@ def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
         papers: paper id → paper.
         numbers: paper id → citation number of its evidence.
         chinese: write the framing in Chinese.
+        traits: paper id → terms naming what it uses, shown beside its name in the opener.
     """
     openers, other = (OPENERS_ZH, OTHER_ZH) if chinese else (OPENERS_EN, OTHER_EN)
     paragraphs: list[str] = []
     named = 0
     for group in groups:
         names = "、".join if chinese else ", ".join
-        listed = names(short_name(papers[p]) for p in group.papers)
+        listed = names(_with_traits(short_name(papers[p]), (traits or {}).get(p, []), chinese)
+                       for p in group.papers)
         parts = []
         # The best-ranked paper, when it shares no line of work, leads with its quote alone.
         if group.terms or paragraphs:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from indexer.terms import overlaps, term_index, terms_of
 
-__all__ = ["Group", "group_papers", "terms_of"]
+__all__ = ["Group", "group_papers", "signature_terms", "terms_of"]
 
 
 @dataclass
@@ -76,3 +76,30 @@ def group_papers(docs: dict[str, str], question_tokens: set[str],
         groups.append(Group([], left))
     return groups
 
+
+
+def signature_terms(docs: dict[str, str], known: dict[str, set[str]],
+                    specificity: Callable[[str], float], technical: Callable[[str, str], bool],
+                    per_paper: int = 2) -> dict[str, list[str]]:
+    """What each paper (id → abstract) uses that its neighbours do not: up to `per_paper`
+    `technical` terms (key, surface form), the rarer in the index and the fewer papers of
+    `docs` share them the better, none made only of the paper's `known` words (the
+    question's, its title's, its line of work's), no two sharing a word."""
+    papers, surface = term_index(docs)
+    out: dict[str, list[str]] = {}
+    for pid in docs:
+        ranked = sorted(
+            (k for k, ids in papers.items() if pid in ids
+             and not set(k.split()) <= known.get(pid, set())
+             and technical(k, surface[k].most_common(1)[0][0])),
+            # On a tie the longer term says more ("latent motion space", not "latent motion").
+            key=lambda k: (-specificity(k) * (1.2 if " " in k else 1.0) / len(papers[k]),
+                           -len(k.split())))
+        picks: list[str] = []
+        for key in ranked:
+            if len(picks) >= per_paper:
+                break
+            if not any(overlaps(key, p) for p in picks):
+                picks.append(key)
+        out[pid] = [surface[k].most_common(1)[0][0] for k in picks]
+    return out

@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.sentences import split_sentences
 from indexer.textproc import tokenize
 from search.answer.cite import Citations
 from search.answer.compose import broad_text
 from search.answer.evidence import Evidence
-from search.answer.grouping import Group, group_papers, terms_of
+from search.answer.extract import usable_sentence
+from search.answer.grouping import Group, group_papers, signature_terms, terms_of
 from search.answer.prepare import Found
 from search.answer.question import describes_method
 from search.answer.sentences import Keywords, Sentence
@@ -45,6 +47,18 @@ _SCENE = re.compile(r"^(?:however|although|though|while|despite|existing|current
                     r"|\bsuffer|\bstruggle|\bfail(?:s|ed)? to\b", re.I)
 _ASIDE_SECTION = re.compile(r"experiment|result|evaluation|ablation|implement|related|comparison"
                             r"|appendix|supplement|dataset|^[A-H](?:\.\d+)*\s", re.I)
+# Nouns that end a technique's name ("entropy coding", "optical flow", "motion field").
+_TECHNICAL_END = re.compile(r"(?:tion|sion|ing|ment|izer|former|coder|prior|field|map|mesh|model"
+                            r"|network|graph|flow|kernel|embedding|token|loss|space|module|function"
+                            r"|representation|field|distillation|sampling|splatting|prior|learning"
+                            r"|matching|guidance|attention|transform|ation)s?$", re.I)
+# Words that open a phrase about how good or how much, not what technique.
+_VAGUE = frozenset("""good better small large high low insufficient rapid remarkable qualitative
+quantitative seen upon mitigating significant great little modest fair practical empirical
+fundamental simple comprehensive extensive promising strong weak""".split())
+_VAGUE_END = frozenset("""limitations challenges problems issues difficulties questions advancements
+findings assessments conditions""".split())
+COMMON_USES = 3  # uses in the library's abstracts that make a phrase a term of the field
 _PROBLEMS = re.compile(r"\b(?:problems?|challenges?|limitations?|issues?|drawbacks?|artifacts?"
                        r"|failures?|difficult\w*)\b|问题|挑战|局限|缺陷|难点", re.I)
 _RESULT = re.compile(r"\b(?:experiments?|results|evaluations?|comparisons?|studies)\b[^.]{0,40}"
@@ -82,7 +96,49 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
         for pid in (p for p in g.papers if p in order):
             shown[pid] = [(quotes[pid].text, numbers[pid])]
             shown[pid] += [(x.text, cites.cite(x)) for x in extra.get(pid, [])]
-    return broad_text(groups, shown, papers, numbers, q.chinese), cites.build()
+    words = {pid: judge.known[pid] | {w for t in _group_of(groups, pid).terms
+                                       for w in english_key(t).split()} for pid in numbers}
+    abstracts = {pid: " ".join(x for x in split_sentences(papers[pid].abstract) if usable_sentence(x))
+                 for pid in numbers}
+    traits = signature_terms(abstracts, words, lambda key: _specificity(searcher, key),
+                             lambda key, form: _technical(searcher, key, form))
+    return broad_text(groups, shown, papers, numbers, q.chinese, traits), cites.build()
+
+
+def _technical(searcher: Searcher, key: str, form: str) -> bool:
+    """A term that names a technique: a term of the curated glossary, or an
+    acronym or a multi-word term ending in a technical noun that the library's abstracts
+    use at least `COMMON_USES` times (which keeps out code links, user names and one
+    paper's turns of phrase)."""
+    if english_key(form) in field_terms():
+        return True
+    words = key.split()
+    acronym = len(words) == 1 and sum(ch.isupper() for ch in form) >= 2
+    if not (acronym or (len(words) > 1 and bool(_TECHNICAL_END.search(form.split()[-1])))):
+        return False
+    if words[0] in _VAGUE or form.split()[-1].lower() in _VAGUE_END:
+        return False
+    written, lower = _library_text(searcher)
+    return (written.count(form) if acronym else lower.count(form.lower())) >= COMMON_USES
+
+
+_LIBRARY: dict[str, tuple[str, str, str]] = {}
+
+
+def _library_text(searcher: Searcher) -> tuple[str, str]:
+    """All abstracts of the served generation in one string, as written (for acronyms)
+    and in lower case (for phrases), built once per generation."""
+    snap = searcher.snapshot
+    cached = _LIBRARY.get("text")
+    if cached is None or cached[0] != snap.generation:
+        joined = "\n".join(p.abstract for p in snap.papers)
+        cached = (snap.generation, joined, joined.lower())
+        _LIBRARY["text"] = cached
+    return cached[1], cached[2]
+
+
+def _group_of(groups: list[Group], pid: str) -> Group:
+    return next(g for g in groups if pid in g.papers)
 
 
 def _keep(groups: list[Group], pool: list[str], limit: int) -> list[Group]:

@@ -285,3 +285,21 @@ def test_task_names_are_not_settings_and_for_the_method_is_one_work() -> None:
     asked = intent("For the training-free segmentation method that upsamples attention maps, "
                    "which checkpoint and sampling schedule are used?")
     assert asked.definite and "name" in asked.kinds
+
+
+def test_each_paper_of_a_line_is_named_with_what_it_uses_that_the_others_do_not() -> None:
+    from search.answer.grouping import signature_terms
+    docs = {"a": "We drive talking heads with facial landmarks and a vector image deformation "
+                 "module. Talking heads are rendered in real time.",
+            "b": "Talking heads are generated in a latent motion space with head pose control. "
+                 "Talking heads are rendered in real time.",
+            "c": "Talking heads use optical flow."}
+    known = {pid: {"talk", "head"} for pid in docs}
+    traits = signature_terms(docs, known, lambda key: 1.0,
+                             lambda key, form: " " in key and "time" not in key)
+    assert "facial landmarks" in traits["a"] and "latent motion space" in traits["b"]
+    assert traits["c"] == ["optical flow"]
+    assert not any("real time" in t for ts in traits.values() for t in ts)  # shared: not a trait
+    text = broad_text([Group(["NeRF"], ["1"])], {}, {"1": paper("1", "TECA: Avatars")}, {"1": 1},
+                      chinese=False, traits={"1": ["facial landmarks", "SDS"]})
+    assert text == "One line of work builds on NeRF (TECA with facial landmarks and SDS) [1]."
