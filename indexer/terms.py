@@ -33,6 +33,7 @@ providing allow allowing existing leading following general specific various sin
 _TECHNIQUE_ING = frozenset("""splatting rendering inpainting learning tracking matching blending
 skinning sampling pruning coding encoding modeling modelling prompting tuning fine-tuning
 distilling training morphing rigging shading mapping warping denoising retrieval""".split())
+_BREAK = re.compile(r"[,;:!?()\[\]{}\"“”]+|\.(?!\d)")
 MAX_WORDS = 3
 MIN_ALIAS_USES = 2  # "long form (ACRO)" written this often before a library merges the two
 ALIAS_SHARE = 0.1  # ... and the acronym used by this share of the long form's papers
@@ -79,13 +80,15 @@ def term_key(words: list[str]) -> str:
 def terms_of(text: str) -> dict[str, str]:
     """Folded term key → its surface form, for every candidate term of `text`."""
     out: dict[str, str] = {}
-    words = _WORD.findall(text)
-    for n in range(1, MAX_WORDS + 1):
-        for i in range(len(words) - n + 1):
-            gram = words[i:i + n]
-            if (all(content_word(w) for w in gram) and _noun_like(gram[-1])
-                    and (n > 1 or _single_ok(gram[0]))):
-                out.setdefault(term_key(gram), " ".join(gram))
+    # A term never spans punctuation: "In addition, the majority ..." has no "addition majority".
+    for clause in _BREAK.split(text):
+        words = _WORD.findall(clause)
+        for n in range(1, MAX_WORDS + 1):
+            for i in range(len(words) - n + 1):
+                gram = words[i:i + n]
+                if (all(content_word(w) for w in gram) and _noun_like(gram[-1])
+                        and (n > 1 or _single_ok(gram[0]))):
+                    out.setdefault(term_key(gram), " ".join(gram))
     return out
 
 

@@ -60,3 +60,9 @@ def test_names_are_unique() -> None:
                                                                             "SLAM"], 3: []},
                          order=[1, 2, 3])
     assert names == {1: "NeRF · view synthesis", 2: "NeRF · SLAM", 3: "theme 3"}
+
+
+def test_a_term_never_spans_punctuation() -> None:
+    from indexer.terms import terms_of
+    terms = terms_of("In addition, the majority of methods use 3D Gaussian Splatting (3DGS).")
+    assert "addition majority" not in terms and "gaussian splatt" in terms and "3dgs" in terms
