@@ -35,16 +35,19 @@ class Group:
 
 def group_papers(docs: dict[str, str], question_tokens: set[str],
                  specificity: Callable[[str], float], max_groups: int = 3,
-                 terms_per_group: int = 3) -> list[Group]:
+                 terms_per_group: int = 3,
+                 technical: Callable[[str, str], bool] = lambda key, form: True) -> list[Group]:
     """Papers (id → title and abstract) grouped by shared method terms, best term first.
 
     A group is opened by the term that the most remaining papers share (weighted by its
     specificity), and also named by up to `terms_per_group - 1` further terms that at
-    least two of its papers share and no other group uses.
+    least two of its papers share and no other group uses. Only `technical` terms
+    (key, surface form) name groups.
     """
     papers, surface = term_index(docs)
     usable = {k: v for k, v in papers.items()
-              if len(v) >= 2 and not set(k.split()) <= question_tokens}
+              if len(v) >= 2 and not set(k.split()) <= question_tokens
+              and technical(k, surface[k].most_common(1)[0][0])}
     spec = {k: specificity(k) * (1.2 if " " in k else 1.0) for k in usable}
 
     def weight(key: str, among: list[str]) -> float:

@@ -78,7 +78,8 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
     pool = (ranked + [p for p in by_paper if p not in ranked])[:POOL_PAPERS]
     papers = {pid: searcher.paper(pid) for pid in pool}
     groups = group_papers({pid: f"{p.title}. {p.abstract}" for pid, p in papers.items()},
-                          set(Keywords.tokens_of(q)), lambda key: _specificity(searcher, key))
+                          set(Keywords.tokens_of(q)), lambda key: _specificity(searcher, key),
+                          technical=lambda key, form: _technical(searcher, key, form))
     groups = _keep(groups, pool, min(k, BROAD_PAPERS))
     judge = _Judge(evidence, {pid: set(Keywords.tokens_of(q)) | set(tokenize(p.title))
                               for pid, p in papers.items()}, bool(_PROBLEMS.search(q.dense_text)))

@@ -303,3 +303,13 @@ def test_each_paper_of_a_line_is_named_with_what_it_uses_that_the_others_do_not(
     text = broad_text([Group(["NeRF"], ["1"])], {}, {"1": paper("1", "TECA: Avatars")}, {"1": 1},
                       chinese=False, traits={"1": ["facial landmarks", "SDS"]})
     assert text == "One line of work builds on NeRF (TECA with facial landmarks and SDS) [1]."
+
+
+def test_only_technical_terms_name_lines_of_work() -> None:
+    docs = {"a": "Talking heads with remarkable success and NeRF.",
+            "b": "Talking heads with remarkable success and NeRF features.",
+            "c": "Talking heads with remarkable success via diffusion."}
+    groups = group_papers(docs, {"talk", "head"}, lambda key: 1.0,
+                          technical=lambda key, form: "success" not in key)
+    assert all("success" not in t.lower() for g in groups for t in g.terms)
+    assert any("NeRF" in t for g in groups for t in g.terms)
