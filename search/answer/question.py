@@ -117,6 +117,7 @@ class Intent:
     broad: bool
     focus: frozenset[str] = frozenset()
     definite: bool = False
+    given: frozenset[str] = frozenset()  # names the question writes (lower case): not answers
 
     @property
     def specific(self) -> bool:
@@ -130,7 +131,8 @@ def intent(question: str) -> Intent:
              if t not in _NOT_FOCUS}
     definite = bool(_DEFINITE.search(question))
     broad = bool(_BROAD.search(question)) and not definite
-    return Intent(kinds, broad, frozenset(focus), definite)
+    given = frozenset(_name_key(m.group(0)) for m in _NAMED.finditer(question) if m.group(0)[0] != "[")
+    return Intent(kinds, broad, frozenset(focus), definite, given)
 
 
 def focus_share(sentence: str | AbstractSet[str], focus: AbstractSet[str]) -> float:
@@ -167,17 +169,31 @@ def counts_near(sentence: str, words: AbstractSet[str], span: int = 4) -> bool:
                for j in range(max(0, i - span), min(len(tokens), i + span + 1)))
 
 
-def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = frozenset()) -> float:
+def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = frozenset(),
+             given: AbstractSet[str] = frozenset()) -> float:
     """Share of the asked kinds that the sentence shows signs of answering (0..1).
 
     For numbers and values, a number next to one of the question's `words` counts double.
+    A name the question itself writes (`given`, lower case) is no sign of a name asked for.
     """
     if not kinds:
         return 0.0
     if words and {"number", "value"} & set(kinds) and counts_near(sentence, words):
         return 1.0
-    shares = [sum(bool(p.search(sentence)) for p in _FEATURE[k]) / len(_FEATURE[k]) for k in kinds]
+    shares = [sum(_shows(p, sentence, given) for p in _FEATURE[k]) / len(_FEATURE[k]) for k in kinds]
     return sum(shares) / len(shares)
+
+
+def _name_key(name: str) -> str:
+    """How a name is compared: lower case, a plural 's' dropped ("LMMs" is "LMM")."""
+    low = name.lower()
+    return low[:-1] if len(low) > 3 and low.endswith("s") else low
+
+
+def _shows(pattern: re.Pattern[str], sentence: str, given: AbstractSet[str]) -> bool:
+    if pattern is _NAMED and given:
+        return any(_name_key(m.group(0)) not in given for m in _NAMED.finditer(sentence))
+    return bool(pattern.search(sentence))
 
 
 _DOES = re.compile(r"\b(?:we|this (?:paper|work)|our (?:method|approach|framework|model|system))\s+"

@@ -134,7 +134,7 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
                 continue
             seen[key] = len(found)
             tokens = keywords.tokens(s.text)
-            promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near)
+            promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near, intent.given)
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
                        + 0.8 * (not intent.kinds and describes_method(s.text))
                        + 0.5 * s.table)  # a table window exists only around asked words
@@ -200,7 +200,7 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
                  if intent.specific else set())
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
                    + W_KEY * keywords.coverage(tokens, known)
-                   + W_KIND * supplies(s.text, intent.kinds, near)
+                   + W_KIND * supplies(s.text, intent.kinds, near, intent.given)
                    + W_FOCUS * focus_share(keywords.tokens(s.text), intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)
 

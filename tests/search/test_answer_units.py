@@ -313,3 +313,12 @@ def test_only_technical_terms_name_lines_of_work() -> None:
                           technical=lambda key, form: "success" not in key)
     assert all("success" not in t.lower() for g in groups for t in g.terms)
     assert any("NeRF" in t for g in groups for t in g.terms)
+
+
+def test_a_name_the_question_writes_is_not_the_name_it_asks_for() -> None:
+    asked = intent("Which large multimodal model computes the LMM Score on EditEval?")
+    assert asked.given == {"lmm", "editeval"}
+    named = "We employ an LMM, specifically GPT-4V, for this evaluation."
+    echoed = "We propose LMM Score, which uses large multimodal models (LMMs) on EditEval."
+    assert supplies(named, asked.kinds, asked.focus, asked.given) > \
+        supplies(echoed, asked.kinds, asked.focus, asked.given)
