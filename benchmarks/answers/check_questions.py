@@ -1,5 +1,5 @@
 """Validate the answers benchmark: body_questions.jsonl, broad_questions.jsonl and the
-held-out body_questions_late.jsonl.
+held-out late sets body_questions_late.jsonl and broad_questions_late.jsonl.
 
 Run from the repo root:  .venv/bin/python benchmarks/answers/check_questions.py
 
@@ -209,6 +209,11 @@ def main() -> int:
         )
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
+    late_broad_path = HERE / "broad_questions_late.jsonl"
+    late_broad = load(late_broad_path, broad_fields, errors) if late_broad_path.is_file() else []
+    if late_broad:
+        check_common(late_broad, "late broad", errors, splits={"late"})
+        check_broad(late_broad, digests, errors)
 
     table(body, "Set 1 body_questions.jsonl")
     types = sorted(Counter(str(r["type"]) for r in body).items())
@@ -222,6 +227,9 @@ def main() -> int:
     n_kp = sum(len(r["key_points"]) for r in broad if isinstance(r["key_points"], list))
     n_src = len({s for r in broad if isinstance(r["sources"], list) for s in r["sources"]})
     print(f"  key points: {n_kp}, distinct source papers: {n_src}, digest papers: {len(digests)}")
+    if late_broad:
+        table(late_broad, "Late broad set broad_questions_late.jsonl")
+        print(f"  key points: {sum(len(r['key_points']) for r in late_broad)}")
     for e in errors:
         print("FAIL", e)
     print("\nOK" if not errors else f"\n{len(errors)} failure(s)")

@@ -183,9 +183,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     searcher = Searcher(ensure_index(args.data_dir))
     answer(searcher, "warm-up: how are avatars animated? 数字人如何驱动？")
-    if args.split == "late":  # the late set has body questions only
+    if args.split == "late":  # the late sets, written blind after tuning
         body = run_body(searcher, load("body_questions_late.jsonl", "late"), args.verbose)
-        broad: list[Row] = []
+        late_broad = HERE / "broad_questions_late.jsonl"
+        broad: list[Row] = (run_broad(searcher, load(late_broad.name, "late"), args.verbose)
+                            if late_broad.is_file() else [])
     else:
         body = run_body(searcher, load("body_questions.jsonl", args.split), args.verbose)
         broad = run_broad(searcher, load("broad_questions.jsonl", args.split), args.verbose)
