@@ -209,7 +209,7 @@ def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
 def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
     from search.answer.evidence import Evidence
     from search.answer.sentences import Sentence
-    from search.answer.synthesis import _Judge
+    from search.answer.quotes import QuoteJudge
     from search.models import PassageHit
 
     def ev(section: str) -> Evidence:
@@ -220,7 +220,7 @@ def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
 
     evidence = [ev("Abstract"), ev("5 Experiments")]
     known = {"1": {"talk", "head", "gener", "vectortalker"}}
-    judge, problems = _Judge(evidence, known, False), _Judge(evidence, known, True)
+    judge, problems = QuoteJudge(evidence, known, False), QuoteJudge(evidence, known, True)
     scene = Sentence(0, 0, 1, "Audio-driven talking head generation has been a key research topic.",
                      score=0.6)
     how = Sentence(0, 0, 1, "We use facial landmarks as intermediate motion representation and a "

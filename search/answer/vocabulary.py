@@ -1,0 +1,69 @@
+"""Which terms of the papers name a technique, and how telling a term is.
+
+Lines of work and the traits beside each paper in a broad answer are named by terms
+(`indexer.terms`). A term names a technique when the curated glossary lists it, or when
+it is an acronym or a multi-word phrase ending in a technical noun that the library's
+abstracts use at least `COMMON_USES` times; that keeps out code links, user names and
+one paper's turns of phrase ("mitigating error accumulation", "fluffy scarves").
+"""
+
+from __future__ import annotations
+
+import re
+
+from search.lexicon.table import english_key, field_terms
+from search.retrieval.engine import Searcher
+
+FIELD_BONUS = 1.5  # a glossary term (NeRF, 3DMM, landmarks) names a line of work best
+COMMON_USES = 3  # uses in the library's abstracts that make a phrase a term of the field
+# Nouns that end a technique's name ("entropy coding", "optical flow", "motion field").
+_TECHNICAL_END = re.compile(r"(?:tion|sion|ing|ment|izer|former|coder|prior|field|map|mesh|model"
+                            r"|network|graph|flow|kernel|embedding|token|loss|space|module"
+                            r"|function|representation|distillation|sampling|splatting|learning"
+                            r"|matching|guidance|attention|transform)s?$", re.I)
+# Words that open a phrase about how good or how much, and nouns that close one about a
+# difficulty: neither names a technique.
+_VAGUE = frozenset("""good better small large high low insufficient rapid remarkable qualitative
+quantitative seen upon mitigating significant great little modest fair practical empirical
+fundamental simple comprehensive extensive promising strong weak""".split())
+_VAGUE_END = frozenset("""limitations challenges problems issues difficulties questions
+advancements findings assessments conditions""".split())
+_LIBRARY: dict[str, tuple[str, str, str]] = {}  # one entry: the served generation's abstracts
+
+
+class Vocabulary:
+    """Term tests against the served index (its IDF and its abstracts)."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+
+    def specificity(self, key: str) -> float:
+        """Mean IDF of a term's words, more for a glossary term: shared rare words name a
+        line of work best."""
+        weights = self.searcher.term_weights(key.split())
+        mean = sum(weights.values()) / max(1, len(weights))
+        return mean * (FIELD_BONUS if english_key(key) in field_terms() else 1.0)
+
+    def technical(self, key: str, form: str) -> bool:
+        """True when the term (folded `key`, surface `form`) names a technique."""
+        if english_key(form) in field_terms():
+            return True
+        words, last = key.split(), form.split()[-1]
+        acronym = len(words) == 1 and sum(ch.isupper() for ch in form) >= 2
+        if not (acronym or (len(words) > 1 and bool(_TECHNICAL_END.search(last)))):
+            return False
+        if words[0] in _VAGUE or last.lower() in _VAGUE_END:
+            return False
+        written, lower = self._abstracts()
+        return (written.count(form) if acronym else lower.count(form.lower())) >= COMMON_USES
+
+    def _abstracts(self) -> tuple[str, str]:
+        """All abstracts of the served generation in one string, as written (for acronyms)
+        and in lower case (for phrases); built once per generation."""
+        snap = self.searcher.snapshot
+        cached = _LIBRARY.get("text")
+        if cached is None or cached[0] != snap.generation:
+            joined = "\n".join(p.abstract for p in snap.papers)
+            cached = (snap.generation, joined, joined.lower())
+            _LIBRARY["text"] = cached
+        return cached[1], cached[2]
