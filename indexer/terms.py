@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from indexer.textproc import STOPWORDS, fold
 
@@ -79,6 +80,12 @@ def term_key(words: list[str]) -> str:
 
 def terms_of(text: str) -> dict[str, str]:
     """Folded term key → its surface form, for every candidate term of `text`."""
+    return dict(_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> tuple[tuple[str, str], ...]:
+    # Cached: an answer weighs the same sentences and abstracts several times.
     out: dict[str, str] = {}
     # A term never spans punctuation: "In addition, the majority ..." has no "addition majority".
     for clause in _BREAK.split(text):
@@ -89,7 +96,7 @@ def terms_of(text: str) -> dict[str, str]:
                 if (all(content_word(w) for w in gram) and _noun_like(gram[-1])
                         and (n > 1 or _single_ok(gram[0]))):
                     out.setdefault(term_key(gram), " ".join(gram))
-    return out
+    return tuple(out.items())
 
 
 def _spelled_by(acro: str, words: list[str]) -> bool:

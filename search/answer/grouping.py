@@ -93,8 +93,7 @@ def signature_terms(docs: dict[str, str], known: dict[str, set[str]],
     for pid in docs:
         ranked = sorted(
             (k for k, ids in papers.items() if pid in ids
-             and not set(k.split()) <= known.get(pid, set())
-             and technical(k, surface[k].most_common(1)[0][0])),
+             and not set(k.split()) <= known.get(pid, set())),
             # On a tie the longer term says more ("latent motion space", not "latent motion").
             key=lambda k: (-specificity(k) * (1.2 if " " in k else 1.0) / len(papers[k]),
                            -len(k.split())))
@@ -102,7 +101,9 @@ def signature_terms(docs: dict[str, str], known: dict[str, set[str]],
         for key in ranked:
             if len(picks) >= per_paper:
                 break
-            if not any(overlaps(key, p) for p in picks):
+            form = surface[key].most_common(1)[0][0]
+            # `technical` may count uses in the library: asked only of the best few.
+            if not any(overlaps(key, p) for p in picks) and technical(key, form):
                 picks.append(key)
         out[pid] = [surface[k].most_common(1)[0][0] for k in picks]
     return out

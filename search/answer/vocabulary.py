@@ -10,6 +10,7 @@ one paper's turns of phrase ("mitigating error accumulation", "fluffy scarves").
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from search.lexicon.table import english_key, field_terms
 from search.retrieval.engine import Searcher
@@ -28,7 +29,18 @@ quantitative seen upon mitigating significant great little modest fair practical
 fundamental simple comprehensive extensive promising strong weak""".split())
 _VAGUE_END = frozenset("""limitations challenges problems issues difficulties questions
 advancements findings assessments conditions""".split())
-_LIBRARY: dict[str, tuple[str, str, str]] = {}  # one entry: the served generation's abstracts
+
+
+@dataclass
+class _Library:
+    """The served generation's abstracts, joined, and the phrase counts taken so far."""
+
+    written: str
+    lower: str
+    counts: dict[str, int]
+
+
+_LIBRARY: dict[str, _Library] = {}  # generation → its abstracts (one entry)
 
 
 class Vocabulary:
@@ -54,16 +66,18 @@ class Vocabulary:
             return False
         if words[0] in _VAGUE or last.lower() in _VAGUE_END:
             return False
-        written, lower = self._abstracts()
-        return (written.count(form) if acronym else lower.count(form.lower())) >= COMMON_USES
+        return self._uses(form if acronym else form.lower()) >= COMMON_USES
 
-    def _abstracts(self) -> tuple[str, str]:
-        """All abstracts of the served generation in one string, as written (for acronyms)
-        and in lower case (for phrases); built once per generation."""
+    def _uses(self, phrase: str) -> int:
+        """How often the library's abstracts write `phrase` (acronyms as written, phrases in
+        lower case); the abstracts are joined once per generation, each count kept."""
         snap = self.searcher.snapshot
-        cached = _LIBRARY.get("text")
-        if cached is None or cached[0] != snap.generation:
+        library = _LIBRARY.get(snap.generation)
+        if library is None:
             joined = "\n".join(p.abstract for p in snap.papers)
-            cached = (snap.generation, joined, joined.lower())
-            _LIBRARY["text"] = cached
-        return cached[1], cached[2]
+            _LIBRARY.clear()
+            library = _LIBRARY[snap.generation] = _Library(joined, joined.lower(), {})
+        if phrase not in library.counts:
+            text = library.lower if phrase.islower() else library.written
+            library.counts[phrase] = text.count(phrase)
+        return library.counts[phrase]
