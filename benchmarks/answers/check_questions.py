@@ -212,7 +212,7 @@ def main() -> int:
     late_broad_path = HERE / "broad_questions_late.jsonl"
     late_broad = load(late_broad_path, broad_fields, errors) if late_broad_path.is_file() else []
     if late_broad:
-        check_common(late_broad, "late broad", errors, splits={"late"})
+        check_common(late_broad, "late-broad", errors, splits={"late"})
         check_broad(late_broad, digests, errors)
 
     table(body, "Set 1 body_questions.jsonl")
