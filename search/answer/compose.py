@@ -3,10 +3,11 @@
 A specific question gets the sentence that holds the answer first, attributed to its
 paper and cited, then a few sentences of context. A broad question gets a short
 synthesis: the cited papers grouped into lines of work (`grouping`), each group opened
-by a generated sentence that names the approach and its papers, followed by a quoted
-sentence of each paper; a best-ranked paper that shares no line of work leads alone. Quoted sentences lose boilerplate openings ("In this paper,
-we propose …" → "TECA proposes …"); the citation excerpts stay verbatim. Framing
-sentences are in Chinese for a Chinese question.
+by a generated sentence that names the approach and its papers (each with what it uses
+that the others do not), followed by a quoted sentence of each paper; a best-ranked paper
+that shares no line of work leads alone. Quoted sentences lose boilerplate openings ("In
+this paper, we propose …" → "TECA proposes …"); the citation excerpts stay verbatim.
+Framing sentences are in Chinese for a Chinese question.
 """
 
 from __future__ import annotations
