@@ -209,6 +209,11 @@ def main() -> int:
         )
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
+    late2_path = HERE / "body_questions_late2.jsonl"
+    late2 = load(late2_path, body_fields, errors) if late2_path.is_file() else []
+    if late2:
+        check_common(late2, "late2", errors, splits={"late2"})
+        check_body(late2, digests, errors)
     late_broad_path = HERE / "broad_questions_late.jsonl"
     late_broad = load(late_broad_path, broad_fields, errors) if late_broad_path.is_file() else []
     if late_broad:
@@ -227,6 +232,10 @@ def main() -> int:
     n_kp = sum(len(r["key_points"]) for r in broad if isinstance(r["key_points"], list))
     n_src = len({s for r in broad if isinstance(r["sources"], list) for s in r["sources"]})
     print(f"  key points: {n_kp}, distinct source papers: {n_src}, digest papers: {len(digests)}")
+    if late2:
+        langs = Counter(str(r["lang"]) for r in late2)
+        print(f"\nSecond late set body_questions_late2.jsonl: {len(late2)} questions, "
+              f"{langs['en']} en / {langs['zh']} zh, {len({str(r['pdf']) for r in late2})} PDFs")
     if late_broad:
         table(late_broad, "Late broad set broad_questions_late.jsonl")
         print(f"  key points: {sum(len(r['key_points']) for r in late_broad)}")

@@ -177,17 +177,20 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
-    ap.add_argument("--split", choices=["dev", "test", "all", "late"], default="dev")
+    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2"], default="dev")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-question lines on stderr")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     searcher = Searcher(ensure_index(args.data_dir))
     answer(searcher, "warm-up: how are avatars animated? 数字人如何驱动？")
-    if args.split == "late":  # the late sets, written blind after tuning
+    broad: list[Row] = []
+    if args.split == "late2":  # the second late body set, written blind after all tuning
+        body = run_body(searcher, load("body_questions_late2.jsonl", "late2"), args.verbose)
+    elif args.split == "late":  # the late sets, written blind after tuning
         body = run_body(searcher, load("body_questions_late.jsonl", "late"), args.verbose)
         late_broad = HERE / "broad_questions_late.jsonl"
-        broad: list[Row] = (run_broad(searcher, load(late_broad.name, "late"), args.verbose)
-                            if late_broad.is_file() else [])
+        if late_broad.is_file():
+            broad = run_broad(searcher, load(late_broad.name, "late"), args.verbose)
     else:
         body = run_body(searcher, load("body_questions.jsonl", args.split), args.verbose)
         broad = run_broad(searcher, load("broad_questions.jsonl", args.split), args.verbose)
