@@ -208,8 +208,8 @@ def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
 
 def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
     from search.answer.evidence import Evidence
-    from search.answer.sentences import Sentence
     from search.answer.quotes import QuoteJudge
+    from search.answer.sentences import Sentence
     from search.models import PassageHit
 
     def ev(section: str) -> Evidence:
