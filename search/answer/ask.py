@@ -42,6 +42,7 @@ ABSTAIN_ZH = "索引中没有与这个问题足够相关的论文。"
 # Best sentence relevance on the dev questions (body, broad, ask_bench): 0.565 and up; on
 # off-topic questions (ask_bench, junk_queries dev: recipes, weather, exams): 0.502 at most.
 MIN_RELEVANCE = 0.53
+NAMED_RELEVANCE = 0.4  # ... for the sentences of a paper the question names (see answer())
 SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this share of the best
 RELEVANCE_FLOOR = 0.35  # a broad answer quotes no sentence less relevant than this
 SPECIFIC_CONTEXT = 3  # sentences after the answer sentence of a specific question
@@ -71,7 +72,13 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     # lexicon that renders one word of a recipe question must not make it look on topic.
     trust = 0.5 + 0.5 * q.coverage if q.chinese else 1.0
     best = trust * max((s.relevance for s in sents), default=0.0)
-    if best < MIN_RELEVANCE and not (q.arxiv_id and sents):
+    # A question that names an indexed paper by its method name is about that paper: its
+    # own sentences need only a lower floor (a partial translation, or words the paper
+    # spells differently, keep them from the general one). A name alone is not enough:
+    # "stock market prediction with LSTM" names a talking-head paper that uses an LSTM.
+    named = max((s.relevance for s in sents if found.evidence[s.ev].paper.paper_id in found.named),
+                default=0.0)
+    if best < MIN_RELEVANCE and named < NAMED_RELEVANCE and not (q.arxiv_id and sents):
         if q.chinese and not q.expansions:
             notices.append("none of the question's Chinese terms is in the lexicon; "
                            "try English keywords")

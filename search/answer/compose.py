@@ -33,6 +33,7 @@ OPENERS_EN = ("One line of work builds on {term} ({names})", "Another uses {term
               "A third line relies on {term} ({names})")
 OPENERS_ZH = ("一类工作基于{term}（{names}）", "另一类采用{term}（{names}）", "第三类依赖{term}（{names}）")
 OTHER_EN, OTHER_ZH = "Other work takes different routes ({names})", "其他工作另辟蹊径（{names}）"
+CLOSEST_ZH = "最相关的是{names}"
 
 
 def short_name(paper: Paper) -> str:
@@ -119,9 +120,11 @@ def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
         listed = names(_with_traits(short_name(papers[p]), (traits or {}).get(p, []), chinese)
                        for p in group.papers)
         parts = []
-        # The best-ranked paper, when it shares no line of work, leads with its quote alone.
-        if group.terms or paragraphs:
-            template = openers[min(named, len(openers) - 1)] if group.terms else other
+        # The best-ranked paper, when it shares no line of work, leads with its quote alone
+        # (a Chinese reader still gets a Chinese sentence first).
+        if group.terms or paragraphs or chinese:
+            template = (openers[min(named, len(openers) - 1)] if group.terms
+                        else other if paragraphs else CLOSEST_ZH)
             named += bool(group.term)
             term = "、".join(chinese_name(t) for t in group.terms) if chinese else group.term
             opener = template.format(term=term, names=listed)

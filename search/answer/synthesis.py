@@ -51,7 +51,8 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
     judge = QuoteJudge(evidence, {pid: asked | set(tokenize(p.title)) for pid, p in papers.items()},
                        asks_problems(q.dense_text))
     quotes = first_quotes(groups, by_paper, judge)
-    budget = MAX_SENTENCES - len(groups) + (not groups[0].terms)  # a lone lead has no opener
+    # A lone lead has no opener, except for a Chinese reader (see compose.broad_text).
+    budget = MAX_SENTENCES - len(groups) + (not groups[0].terms and not q.chinese)
     order = [g.papers[rank] for rank in range(max(len(g.papers) for g in groups)) for g in groups
              if rank < len(g.papers)][:budget]
     extra = more_quotes(order, quotes, by_paper, judge, budget - len(order))

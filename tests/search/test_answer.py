@@ -33,6 +33,8 @@ CHINESE = [
     ("无需人体解析器的虚拟试衣方法是怎样的？", "2402.03047"),
     ("如何把口语翻译成由三维虚拟人表演的手语？", "2401.04730"),
     ("如何用三维高斯重建头发？", "2409.14778"),
+    # Names a method; the lexicon renders too little of it to pass the general floor.
+    ("AGG 的两个阶段分别做什么？", "2401.04099"),
 ]
 OFF_TOPIC = ["best pizza recipe in Naples", "stock market prediction with LSTM", "意大利面的做法",
              "What is the capital of Australia?", "How?"]

@@ -322,3 +322,11 @@ def test_a_name_the_question_writes_is_not_the_name_it_asks_for() -> None:
     echoed = "We propose LMM Score, which uses large multimodal models (LMMs) on EditEval."
     assert supplies(named, asked.kinds, asked.focus, asked.given) > \
         supplies(echoed, asked.kinds, asked.focus, asked.given)
+
+
+def test_a_lone_lead_still_opens_in_chinese_for_a_chinese_question() -> None:
+    teca, agg = paper("1", "TECA: Avatars"), paper("2", "AGG: Gaussians")
+    text = broad_text([Group([], ["1"]), Group(["NeRF"], ["2"])],
+                      {"1": [("We propose a NeRF avatar.", 1)]}, {"1": teca, "2": agg},
+                      {"1": 1, "2": 2}, chinese=True)
+    assert text.startswith("最相关的是TECA [1]。 TECA (Avatars) proposes a NeRF avatar [1]。")
