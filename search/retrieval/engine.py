@@ -29,6 +29,7 @@ from search.retrieval.fuse import convex, per_paper, rrf, zh_dense_share
 from search.retrieval.passages import (
     NameIndex,
     ScoredRow,
+    defined_names,
     rank_rows,
     rows_of_papers,
 )
@@ -288,7 +289,8 @@ class Searcher:
         """(name, paper id) for each paper the text names by method name ("TECA", "AGG")."""
         snap = self.refresh()
         if self._names is None or self._names[0] != snap.generation:
-            self._names = (snap.generation, NameIndex(snap.papers, common_words()))
+            self._names = (snap.generation,
+                           NameIndex(snap.papers, common_words(), defined_names(snap)))
         return [(name, snap.papers[i].paper_id) for name, i in self._names[1].named_in(text)]
 
     def term_weights(self, tokens: list[str]) -> dict[str, float]:

@@ -7,7 +7,8 @@ passages: the digests' Chinese summaries are machine-written and never cited as 
 
 Papers are also found by name: a question that says "TECA" or "AGG" means one paper, and
 `NameIndex` maps such method names (acronyms and CamelCase words of titles and abstracts,
-or the part of a title before its colon) to the few papers that use them.
+the part of a title before its colon, or a name the full text defines: "we propose … (AEVB)")
+to the few papers that use them.
 """
 
 from __future__ import annotations
@@ -102,6 +103,23 @@ def _names_of(paper: Paper) -> set[str]:
     return names
 
 
+# "we propose the Auto-Encoding VB (AEVB) algorithm": a paper defining a name of its own.
+# Its body also repeats its baselines' names (StableSR, DINOv2); only a definition counts.
+_DEFINES = re.compile(r"\b(?:[Ww]e|[Tt]his (?:paper|work))\s+(?:\w+\s+){0,3}?(?:propose|present"
+                      r"|introduce|call|name|dub|term|refer to|develop|design)s?\b[^.]{0,160}?"
+                      r"\(([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\)")
+
+
+def defined_names(snap: Snapshot) -> dict[int, set[str]]:
+    """Paper index → the acronym-like names its chunks define as its own."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for row, text in snap.texts_like("%(%"):
+        for m in _DEFINES.finditer(text):
+            if _looks_like_name(m.group(1)):
+                out[int(snap.paper_of_row[row])].add(m.group(1))
+    return dict(out)
+
+
 def _rare(name: str, usage: Counter[str]) -> bool:
     """A name few papers write (an ALL-CAPS title's words are ordinary words in other papers)."""
     limit = MAX_NAME_PAPERS + 1
@@ -116,14 +134,17 @@ class NameIndex:
     ("Avatar", "IMUs") is a term of the field, not a name, and is left out. A question
     must write a name as the paper does, except that an all-capitals acronym (TECA) also
     matches in any case, unless it is an everyday word in `common` ("warm up" is not WARM).
+    `defined` adds, by paper index, the names a paper's full text defines as its own
+    (`defined_names`): "AEVB" is in the VAE paper's body, not its abstract.
     """
 
-    def __init__(self, papers: list[Paper], common: AbstractSet[str] = frozenset()) -> None:
+    def __init__(self, papers: list[Paper], common: AbstractSet[str] = frozenset(),
+                 defined: dict[int, set[str]] | None = None) -> None:
         self._common = common
         found: dict[str, set[int]] = defaultdict(set)
         usage: Counter[str] = Counter()
         for i, paper in enumerate(papers):
-            for name in _names_of(paper):
+            for name in _names_of(paper) | (defined or {}).get(i, set()):
                 found[name].add(i)
             usage.update(set(_NAME.findall(f"{paper.title} {paper.abstract}")))
         texts = [f"{p.title} {p.abstract}".casefold() for p in papers]

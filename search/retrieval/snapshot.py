@@ -179,6 +179,11 @@ class Snapshot:
         r = self._query("SELECT text, section, page, chunk_id FROM chunks WHERE row = ?", (row,))[0]
         return r[0], r[1], r[2], r[3]
 
+    def texts_like(self, pattern: str) -> list[tuple[int, str]]:
+        """(row, text) of every chunk whose text matches an SQL LIKE `pattern`."""
+        return [(int(r), t) for r, t in self._query("SELECT row, text FROM chunks WHERE text LIKE ?",
+                                                     (pattern,))]
+
     def row_of(self, chunk_id: str) -> int | None:
         """The row of a chunk id (None if the generation has no such chunk)."""
         rows = self._query("SELECT row FROM chunks WHERE chunk_id = ?", (chunk_id,))

@@ -89,6 +89,19 @@ def test_method_names_find_their_papers() -> None:
     assert late.named_in("How does OSEDiff get its prompt?") == [("OSEDiff", 0)]
     assert late.named_in("What does StableSR do?") == []  # named once: a method compared with
 
+    vae = [paper("h", "Auto-Encoding Variational Bayes", "We introduce a stochastic algorithm.")]
+    assert NameIndex(vae).named_in("In the AEVB experiments, which step sizes?") == []
+    assert NameIndex(vae, defined={0: {"AEVB"}}).named_in(
+        "In the AEVB experiments, which step sizes?") == [("AEVB", 0)]
+
+
+def test_a_paper_defines_its_own_names_in_its_body() -> None:
+    from search.retrieval.passages import _DEFINES
+    found = [m.group(1) for m in _DEFINES.finditer(
+        "For this case we propose the Auto-Encoding VB (AEVB) algorithm. We compare with "
+        "StableSR (StableSR) baselines. Following DINOv2 (Oquab et al.), we train it.")]
+    assert found == ["AEVB"]
+
 
 def test_boilerplate_openings_become_attributions() -> None:
     assert trim_opening("In this paper, we propose a new avatar.", "TECA") == "TECA proposes a new avatar."

@@ -16,7 +16,8 @@ from search.retrieval.engine import Searcher
 from search.service.app import create_app
 from tests.conftest import SMALL_DIGESTS, build_into
 
-PDFS = ("2309.07125.pdf", "2401.04099.pdf", "2402.11929.pdf")  # TECA, AGG, DiLightNet
+PDFS = ("2309.07125.pdf", "2401.04099.pdf", "2402.11929.pdf",  # TECA, AGG, DiLightNet,
+        "1312.6114.pdf")  # and the VAE paper, which names AEVB only in its body
 TECA = "2309.07125"
 
 
@@ -65,6 +66,13 @@ def test_a_question_naming_a_method_leads_with_the_fact(searcher: Searcher) -> N
     first = a.citations[0]
     assert first.paper_id == TECA and "96 points" in first.excerpt
     assert first.section and first.page  # cited as paper · section · page
+
+
+def test_a_name_defined_only_in_the_body_finds_its_paper(searcher: Searcher) -> None:
+    assert searcher.named_papers("In the AEVB experiments, which step sizes were tried?") == \
+        [("AEVB", "1312.6114")]
+    a = answer(searcher, "In the AEVB experiments, which step sizes were tried?")
+    assert a.citations and a.citations[0].paper_id == "1312.6114"
 
 
 def test_a_chinese_question_gets_a_chinese_frame(searcher: Searcher) -> None:
