@@ -92,7 +92,7 @@ class Keywords:
         return sum(w for t, w in self.weights.items() if t in present and t not in known) / total
 
 
-_RAW_WORD = re.compile(r"[A-Za-z][A-Za-z]*")
+_RAW_WORD = re.compile(r"[A-Za-z]+")
 
 
 def acronyms_of(question: str) -> dict[str, set[str]]:
@@ -201,7 +201,8 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
                    + W_KEY * keywords.coverage(tokens, known)
                    + W_KIND * supplies(s.text, intent.kinds, near, intent.given)
-                   + W_FOCUS * focus_share(keywords.tokens(s.text), intent.focus)
+                   + W_FOCUS * focus_share(keywords.tokens(s.text) if s.context else tokens,
+                                           intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)
 
 

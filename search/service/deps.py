@@ -53,9 +53,12 @@ class SearcherHolder:
             return self._searcher
 
     def warm_up(self) -> None:
-        """Load the index, the model and the tokenizers now, so no request pays for them."""
+        """Load the index, the model, the tokenizers and the method-name index now, so no
+        request pays for them."""
         try:
-            self.get().search("talking head avatar 数字人", k=1)
+            searcher = self.get()
+            searcher.search("talking head avatar 数字人", k=1)
+            searcher.named_papers("")
         except (StoreError, IncompatibleIndexError) as exc:
             logger.warning("API starting without a usable index: %s", exc)
         except Exception:  # a failed warm-up must not stop the server; requests will report it
