@@ -37,7 +37,9 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"
                        r"|optimizer|detector|estimator|library|tool|renderer|architecture|method|checkpoint"
                        r"|scheduler|schedule|sampler|solver"
-                       r"|algorithm|baseline|prior|loss|representation)s?\b|哪个模型|哪种网络|什么模型", re.I),
+                       r"|algorithm|baseline|prior|loss|representation)s?\b"
+                       r"|(?:什么|哪个|哪种|哪一种)\w{0,3}?(?:模型|网络|表示|结构|方法|算法|编码器|解码器|检测器"
+                       r"|优化器|损失|先验|骨干|backbone)|用(?:的是)?什么(?!\s*(?:GPU|显卡|型号|卡))", re.I),
     "dataset": re.compile(r"datasets?|corpus|corpora|\bdata\b|benchmark|trained on|train on|evaluated? on|test(?:ed)? on"
                           r"|数据集|训练数据|评测|测试集|基准", re.I),
     "place": re.compile(r"\bwhere (?:on|in|at|are|is|do|does|did|were|was)\b.*\b(?:placed|mounted"
@@ -117,7 +119,8 @@ class Intent:
     broad: bool
     focus: frozenset[str] = frozenset()
     definite: bool = False
-    given: frozenset[str] = frozenset()  # names the question writes (lower case): not answers
+    given: frozenset[str] = frozenset()  # names and numbers the question writes (lower case):
+    # not answers
 
     @property
     def specific(self) -> bool:
@@ -131,7 +134,8 @@ def intent(question: str) -> Intent:
              if t not in _NOT_FOCUS}
     definite = bool(_DEFINITE.search(question))
     broad = bool(_BROAD.search(question)) and not definite
-    given = frozenset(_name_key(m.group(0)) for m in _NAMED.finditer(question) if m.group(0)[0] != "[")
+    given = frozenset([*(_name_key(m.group(0)) for m in _NAMED.finditer(question) if m.group(0)[0] != "["),
+                       *(w for w in _words(question) if _QUANTITY.match(w))])
     return Intent(kinds, broad, frozenset(focus), definite, given)
 
 
@@ -160,27 +164,64 @@ def section_fit(section: str, kinds: tuple[Kind, ...]) -> float:
     return 0.0 if _OVERVIEW_SECTION.search(section) else 0.5
 
 
-def counts_near(sentence: str, words: AbstractSet[str], span: int = 4) -> bool:
+_PARTS = re.compile(r"[_\W]+")
+
+
+def _near(tokens: list[str], words: AbstractSet[str], loose: bool = False) -> list[int]:
+    """Positions of the tokens that are one of `words` ("warmup_steps" counts as its parts;
+    when `loose`, "detected" as "detector": the same first six letters)."""
+    stems = {w[:6] for w in words if len(w) >= 6} if loose else set()
+    return [i for i, t in enumerate(tokens)
+            if any(f in words or (len(f) >= 6 and f[:6] in stems)
+                   for f in (fold(part) for part in _PARTS.split(t.lower()) if part))]
+
+
+def _words(text: str) -> list[str]:
+    """The text's whitespace-separated words, lower case, without edge punctuation."""
+    return [w.strip(".,;:()?？，。").lower() for w in text.split()]
+
+
+def counts_near(sentence: str, words: AbstractSet[str], given: AbstractSet[str] = frozenset(),
+                span: int = 4) -> bool:
     """True when a number stands within `span` words of one of `words` ("25K synthetic objects",
-    "K = 16 Fourier coefficients"): what a how-many or which-value question is after."""
+    "K = 16 Fourier coefficients"): what a how-many or which-value question is after. A
+    number the question writes (`given`: "its two training stages") is not an answer."""
     tokens = sentence.split()
-    near = [i for i, t in enumerate(tokens) if fold(t.strip(".,;:()").lower()) in words]
-    return any(_QUANTITY.match(tokens[j].strip(".,;:()")) for i in near
+    plain = _words(sentence)
+    return any(_QUANTITY.match(plain[j]) and plain[j] not in given for i in _near(tokens, words)
+               for j in range(max(0, i - span), min(len(tokens), i + span + 1)))
+
+
+def names_near(sentence: str, words: AbstractSet[str], given: AbstractSet[str],
+               span: int = 4) -> bool:
+    """True when a name the question does not write stands within `span` words of one of
+    `words` ("an LMM, specifically GPT-4V", "keypoints detected by MediaPipe")."""
+    tokens = sentence.split()
+    return any((m := _NAMED.fullmatch(tokens[j].strip(".,;:()"))) and m.group(0)[0] != "["
+               and _name_key(m.group(0)) not in given and j != i
+               for i in _near(tokens, words, loose=True)
                for j in range(max(0, i - span), min(len(tokens), i + span + 1)))
 
 
 def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = frozenset(),
-             given: AbstractSet[str] = frozenset()) -> float:
+             given: AbstractSet[str] = frozenset(), focused: bool = False) -> float:
     """Share of the asked kinds that the sentence shows signs of answering (0..1).
 
-    For numbers and values, a number next to one of the question's `words` counts double.
-    A name the question itself writes (`given`, lower case) is no sign of a name asked for.
+    For numbers and values, a number next to one of the question's `words` supplies them
+    fully; for names, a name next to them supplies the name. When those words are the
+    question's focus (`focused`: "how many [documents]"), a number elsewhere is only half
+    a sign: any digit ("It−1", "(7)") would otherwise do. A name the question itself
+    writes (`given`, lower case) is no sign of a name asked for.
     """
     if not kinds:
         return 0.0
-    if words and {"number", "value"} & set(kinds) and counts_near(sentence, words):
+    counted = {"number", "value"} & set(kinds)
+    if words and counted and counts_near(sentence, words, given):
         return 1.0
-    shares = [sum(_shows(p, sentence, given) for p in _FEATURE[k]) / len(_FEATURE[k]) for k in kinds]
+    named = focused and "name" in kinds and names_near(sentence, words, given)
+    shares = [1.0 if named and k == "name" else
+              sum(_shows(p, sentence, given) for p in _FEATURE[k]) / len(_FEATURE[k])
+              * (0.5 if focused and k in counted else 1.0) for k in kinds]
     return sum(shares) / len(shares)
 
 

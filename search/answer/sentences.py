@@ -36,6 +36,16 @@ QUESTION_WORDS = frozenset("how what why when where who whom whose which do does
 # Weights of the sentence score: cosine, keywords, kind of fact, focus words, passage, and
 # being in a paper the question names.
 W_COS, W_KEY, W_KIND, W_FOCUS, W_PASSAGE, W_NAMED = 0.3, 0.25, 0.2, 0.2, 0.2, 0.15
+W_OTHERS = 0.1  # taken off a sentence about other works, for a fact about one paper
+# "Song et al. [27] demonstrate …", "Additionally, [Li et al. 2022; Ye et al. 2022] use …":
+# a sentence whose subject is cited work reports that work, not the paper's own fact.
+_ABOUT_OTHERS = re.compile(r"^(?:[A-Z]\w+,\s*)?(?:\[[^\]]*[A-Za-z][^\]]*\]|[A-Z][\w-]+"
+                           r"(?: and [A-Z][\w-]+)? et al\.?)")
+
+
+def about_others(sentence: str) -> bool:
+    """True when the sentence's subject is cited work ("Song et al. [27] show …")."""
+    return bool(_ABOUT_OTHERS.match(sentence.strip()))
 
 
 @dataclass
@@ -134,7 +144,7 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
                 continue
             seen[key] = len(found)
             tokens = keywords.tokens(s.text)
-            promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near, intent.given)
+            promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus))
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
                        + 0.8 * (not intent.kinds and describes_method(s.text))
                        + 0.5 * s.table)  # a table window exists only around asked words
@@ -200,10 +210,11 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
                  if intent.specific else set())
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
                    + W_KEY * keywords.coverage(tokens, known)
-                   + W_KIND * supplies(s.text, intent.kinds, near, intent.given)
+                   + W_KIND * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus))
                    + W_FOCUS * focus_share(keywords.tokens(s.text) if s.context else tokens,
                                            intent.focus)
-                   + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus)
+                   + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus
+                   - W_OTHERS * (intent.specific and about_others(s.text)))
 
 
 def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evidence]) -> dict[str, str]:

@@ -9,7 +9,15 @@ from indexer.models import Paper
 from search.answer.compose import broad_text, short_name, specific_text, trim_opening
 from search.answer.grouping import Group, group_papers, terms_of
 from search.answer.machine import machine_sentence
-from search.answer.question import counts_near, describes_method, intent, section_fit, supplies
+from search.answer.question import (
+    counts_near,
+    describes_method,
+    intent,
+    names_near,
+    section_fit,
+    supplies,
+)
+from search.answer.sentences import about_others
 from search.retrieval.passages import NameIndex
 from search.retrieval.query import parse_query
 
@@ -33,6 +41,9 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("Where on the body are the six IMUs placed?", {"place"}, False),
     ("IMU 放在哪些位置？", {"place"}, False),
     ("Where does the method fail?", set(), False),
+    ("AGG 的 texture field 是用什么表示实现的？", {"name"}, False),
+    ("前景分割用的是哪个现成网络？", {"name"}, False),
+    ("TECA 用的是什么 GPU？", {"hardware"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
@@ -343,3 +354,38 @@ def test_a_lone_lead_still_opens_in_chinese_for_a_chinese_question() -> None:
                       {"1": [("We propose a NeRF avatar.", 1)]}, {"1": teca, "2": agg},
                       {"1": 1, "2": 2}, chinese=True)
     assert text.startswith("最相关的是TECA [1]。 TECA (Avatars) proposes a NeRF avatar [1]。")
+
+
+def test_a_number_next_to_what_is_counted_outweighs_any_digit() -> None:
+    asked = intent("How many Fourier terms does the model keep?")
+    kept = "In practice, the first K = 16 Fourier terms are sufficient."
+    stray = "The spectrum S(p) = FFT(F(p)) is computed at T 2 −1 frequencies."
+    near = asked.focus
+    assert supplies(kept, asked.kinds, near, asked.given, True) == 1
+    assert supplies(stray, asked.kinds, near, asked.given, True) == 0.5
+    assert supplies(stray, asked.kinds, near, asked.given) == 1  # no focus: any number is a sign
+
+
+def test_a_number_the_question_writes_is_not_the_count_it_asks_for() -> None:
+    asked = intent("How many steps does each of its two training stages take?")
+    assert "two" in asked.given
+    assert not counts_near("Training happens in two stages.", {"train", "stage"}, asked.given)
+    assert counts_near("The model trains for 500k steps in stage one.", {"train", "step"},
+                       asked.given)
+    assert counts_near("We set warmup_steps = 4000.", {"warmup", "step"})
+
+
+def test_a_name_next_to_what_is_asked_for_supplies_it() -> None:
+    assert names_near("We reproject the 2D keypoints, detected by MediaPipe, onto a plane.",
+                      {"detector", "keypoint"}, frozenset())
+    assert not names_near("Keypoints are noisy when the detector misses a hand.",
+                          {"detector"}, frozenset())
+    assert not names_near("The MediaPipe detector finds keypoints.", {"detector"},
+                          frozenset({"mediapipe"}))
+
+
+def test_sentences_about_cited_work_are_told_apart() -> None:
+    assert about_others("Song et al. [27] demonstrate that biasing a grasp planner works.")
+    assert about_others("Additionally, [Li et al. 2022; Ye et al. 2022] use VR devices.")
+    assert not about_others("We use GraspNet [15] to propose grasps.")
+    assert not about_others("[12] is a pointer to the code.")
