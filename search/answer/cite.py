@@ -20,6 +20,7 @@ def citation(n: int, ev: Evidence, excerpt: str, q: ParsedQuery) -> Citation:
                     machine_zh=machine_sentence(p, q) if q.chinese else "")
 
 
+MIN_WORDS = 60  # an excerpt shorter than this takes in neighbouring sentences of its passage
 # "In this section, we use synthetic data …", "… is as follows:": what it announces follows.
 _ANNOUNCES = re.compile(r"[:：]\s*$|\bas follows\b|^(?:in this section|in the following|below|next)\b"
                         r"|^here,? we\b", re.I)
@@ -38,6 +39,13 @@ def excerpt(text: str, used: list[Sentence]) -> str:
     idx = [i for i, (a, b) in enumerate(spans) if a < last and b > first]
     after = 1 + announces(text[spans[idx[-1]][0]:spans[idx[-1]][1]])
     lo, hi = max(0, idx[0] - 1), min(len(spans) - 1, idx[-1] + after)
+    # A short excerpt grows to MIN_WORDS, forwards first: what follows an answer sentence
+    # (its numbers, its second half) is what a reader checks next.
+    while len(text[spans[lo][0]:spans[hi][1]].split()) < MIN_WORDS and (lo > 0 or hi < len(spans) - 1):
+        if hi < len(spans) - 1:
+            hi += 1
+        else:
+            lo -= 1
     return text[spans[lo][0]:spans[hi][1]]
 
 

@@ -291,9 +291,12 @@ def test_an_acronym_in_a_sentence_counts_as_the_words_it_stands_for() -> None:
     assert keywords.coverage(sentence) < 0.5  # the raw words alone miss "bits per dimension"
 
 
-def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt() -> None:
+def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from search.answer import cite
     from search.answer.cite import announces, excerpt
     from search.answer.sentences import Sentence
+    monkeypatch.setattr(cite, "MIN_WORDS", 0)
     text = ("We study convergence. In this section, we use synthetic data. We use the "
             "initialization of Section 1. We generate n = 1000 points on a unit sphere. Then more.")
     start = text.index("In this section")
@@ -389,3 +392,30 @@ def test_sentences_about_cited_work_are_told_apart() -> None:
     assert about_others("Additionally, [Li et al. 2022; Ye et al. 2022] use VR devices.")
     assert not about_others("We use GraspNet [15] to propose grasps.")
     assert not about_others("[12] is a pointer to the code.")
+
+
+def test_a_short_excerpt_grows_forwards_then_backwards_within_its_passage() -> None:
+    from search.answer.cite import MIN_WORDS, excerpt
+    from search.answer.sentences import Sentence
+    filler = " ".join(f"Sentence {i} says little of note here." for i in range(12))
+    text = f"{filler} Training uses synthetic data. It has n = 1000 points. The end."
+    start = text.index("Training")
+    used = [Sentence(0, start, start + len("Training uses synthetic data."),
+                     "Training uses synthetic data.")]
+    got = excerpt(text, used)
+    assert got.endswith("The end.") and "n = 1000" in got  # forwards first, to the end
+    assert len(got.split()) >= MIN_WORDS and got in text  # then backwards, verbatim
+    assert not got.startswith("Sentence 0")
+
+
+def test_picked_sentences_do_not_repeat_each_other() -> None:
+    import numpy as np
+
+    from search.answer.ask import _diverse
+    from search.answer.sentences import Sentence
+    same, other = np.array([1.0, 0.0], dtype=np.float32), np.array([0.0, 1.0], dtype=np.float32)
+    a = Sentence(0, 0, 1, "A mixture of Gaussians.", score=0.70, vector=same)
+    b = Sentence(1, 0, 1, "The mixture of Gaussians is sampled.", score=0.69, vector=same)
+    c = Sentence(2, 0, 1, "We limit the number of Gaussians, K = 2.", score=0.66, vector=other)
+    assert [s.text for s in _diverse([a, b, c], 2)] == [a.text, c.text]
+    assert len(_diverse([a, b, c], 5)) == 3
