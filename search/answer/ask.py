@@ -45,7 +45,8 @@ MIN_RELEVANCE = 0.53
 NAMED_RELEVANCE = 0.4  # ... for the sentences of a paper the question names (see answer())
 SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this share of the best
 RELEVANCE_FLOOR = 0.35  # a broad answer quotes no sentence less relevant than this
-SPECIFIC_CONTEXT = 4  # sentences after the answer sentence of a specific question
+SPECIFIC_CONTEXT = 4
+REDUNDANCY = 0.05  # score taken per unit of cosine with a sentence already picked  # sentences after the answer sentence of a specific question
 LLM_PASSAGES = 8
 
 
@@ -145,17 +146,29 @@ def _is_specific(want: Intent, named: list[str], q: ParsedQuery) -> bool:
 def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],
               evidence: list[Evidence]) -> tuple[str, list[Citation]]:
     """The answer sentence, then up to `SPECIFIC_CONTEXT` more (at most three per passage)."""
-    picks: list[Sentence] = []
-    for s in sorted(usable, key=lambda s: -s.score):
-        if sum(p.ev == s.ev for p in picks) < 3:
-            picks.append(s)
-        if len(picks) > SPECIFIC_CONTEXT:
-            break
+    picks = _diverse(usable, SPECIFIC_CONTEXT + 1)
     for s in picks:
         _continue(searcher, s, evidence)
     cites = Citations(evidence, q)
     lines = [(s.text, evidence[s.ev].paper, cites.cite(s)) for s in picks]
     return specific_text(lines, q.chinese), cites.build()
+
+
+def _diverse(usable: list[Sentence], n: int) -> list[Sentence]:
+    """The best sentence, then the best of the rest after a penalty for repeating what
+    is already picked (maximal marginal relevance): five sentences that all say "a mixture
+    of Gaussians" leave no room for the one that says how many. At most three per passage."""
+    picks: list[Sentence] = []
+    rest = sorted(usable, key=lambda s: -s.score)
+    while rest and len(picks) < n:
+        def value(s: Sentence) -> float:
+            seen = max((float(s.vector @ p.vector) for p in picks), default=0.0)
+            return s.score - REDUNDANCY * seen
+        best = max(rest, key=value)
+        rest.remove(best)
+        if sum(p.ev == best.ev for p in picks) < 3:
+            picks.append(best)
+    return picks
 
 
 def _continue(searcher: Searcher, s: Sentence, evidence: list[Evidence]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,6 +61,7 @@ class Sentence:
     cosine: float = 0.0
     relevance: float = 0.0  # cosine + 0.3 × keyword coverage: how on-topic, on an absolute scale
     context: str = ""  # a table window's caption and header, for scoring (never quoted)
+    vector: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.float32))
 
     @property
     def scored_text(self) -> str:
@@ -199,7 +200,7 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
     fact = fact_cosines(sentences, vecs, cosines, evidence, fact_vecs) if fact_vecs else None
     titles: dict[str, set[str]] = {}
     for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
-        s.cosine = float(cos)
+        s.cosine, s.vector = float(cos), vecs[i]
         near = intent.focus or keywords.weights.keys()
         tokens = keywords.tokens(s.scored_text)
         s.relevance = s.cosine + 0.3 * keywords.coverage(tokens)
