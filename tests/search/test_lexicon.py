@@ -157,3 +157,13 @@ def test_the_shipped_lexicon_knows_everyday_terms() -> None:
     for zh, en in {"位姿": "pose", "外观": "appearance", "低光": "low-light", "隐式": "implicit",
                    "水印": "watermarking"}.items():
         assert table[zh].en[0] == en and table[zh].source == "mined"
+
+
+def test_training_details_in_chinese_translate_whole() -> None:
+    """Body-text questions ask for settings: 学习率 is "learning rate", not "learning"."""
+    from search.lexicon.table import packaged_lexicon
+
+    table = packaged_lexicon()
+    for zh, en in {"学习率": "learning rate", "批大小": "batch size", "显存": "GPU memory",
+                   "训练步数": "training steps", "温度": "temperature", "上界": "upper bound"}.items():
+        assert table[zh].en[0] == en and table[zh].source == "curated"
