@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from indexer.errors import IndexNotFoundError  # noqa: E402
 from search.answer.ask import ABSTAIN, answer  # noqa: E402
 from search.answer.llm import check_overview  # noqa: E402
 from search.config import Settings  # noqa: E402
@@ -173,7 +174,11 @@ def main() -> None:
 
         torch.set_num_threads(args.torch_threads)
     logging.basicConfig(level=logging.WARNING)
-    run(Searcher(Settings.load(args.data_dir)), args.k, args.repeat)
+    try:
+        searcher = Searcher(Settings.load(args.data_dir))
+    except IndexNotFoundError as exc:
+        sys.exit(f"ask_bench: {exc} (or pass --data-dir)")
+    run(searcher, args.k, args.repeat)
 
 
 if __name__ == "__main__":
