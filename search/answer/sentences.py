@@ -12,6 +12,7 @@ latency.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -83,7 +84,19 @@ class Keywords:
         tokens = set(tokenize(text))
         for acronym in tokens & self.acronyms.keys():
             tokens |= self.acronyms[acronym]
-        return tokens
+        return tokens | self._symbol_words(text)
+
+    def _symbol_words(self, text: str) -> set[str]:
+        """The keywords that a formula's symbols abbreviate: "λattn" is an attention loss
+        weight, "λid" an identity one — the subscript starts its word, or is its
+        consonant sketch. A λ is a weight."""
+        found: set[str] = set()
+        for m in _SYMBOL.finditer(unicodedata.normalize("NFKC", text)):  # 𝜆𝑣𝑜𝑙 is λvol
+            sub = m.group(2).lower()
+            found |= {k for k in self.weights if _abbreviates(sub, k)}
+            if m.group(1) == "λ":
+                found |= {k for k in ("weight",) if k in self.weights}
+        return found
 
     @staticmethod
     def tokens_of(q: ParsedQuery, names: Sequence[str] = ()) -> list[str]:
@@ -104,6 +117,19 @@ class Keywords:
 
 
 _RAW_WORD = re.compile(r"[A-Za-z]+")
+# A loss or its weight written as a symbol: "λattn", "λ_id", "L_{rec}".
+_SYMBOL = re.compile(r"(?<![A-Za-z])([λL])\s?_?\{?([a-z]{2,8})")
+
+
+def _abbreviates(sub: str, word: str) -> bool:
+    """True when `sub` abbreviates `word`: its start ("id" → identity), or its first letter
+    then letters in order ("attn" → attention)."""
+    if len(word) <= len(sub) or sub[0] != word[0]:
+        return False
+    if word.startswith(sub):
+        return True
+    rest = iter(word[1:])
+    return len(sub) >= 4 and all(c in rest for c in sub[1:])
 
 
 def acronyms_of(question: str) -> dict[str, set[str]]:

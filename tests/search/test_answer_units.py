@@ -419,3 +419,15 @@ def test_picked_sentences_do_not_repeat_each_other() -> None:
     c = Sentence(2, 0, 1, "We limit the number of Gaussians, K = 2.", score=0.66, vector=other)
     assert [s.text for s in _diverse([a, b, c], 2)] == [a.text, c.text]
     assert len(_diverse([a, b, c], 5)) == 3
+
+
+def test_a_formula_symbol_counts_as_the_words_it_abbreviates() -> None:
+    from search.answer.sentences import Keywords
+    keywords = Keywords({"identity": 2.0, "attention": 2.0, "refocus": 3.0, "weight": 1.0,
+                         "volume": 1.0, "reconstruction": 1.0})
+    tail = "where λid = 1 and λattn = 2.5 is used for all experiments."
+    assert {"identity", "attention", "weight"} <= keywords.tokens(tail)
+    assert "refocus" not in keywords.tokens("Lrec is small.")  # r…e…c is no sketch of it
+    assert "reconstruction" in keywords.tokens("Lrec is small.")
+    assert {"volume", "weight"} <= keywords.tokens("We set 𝜆𝑣𝑜𝑙 = 0.01.")  # math italic
+    assert "weight" not in keywords.tokens("The loss is small.")
