@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.answer.evidence import Evidence, gather
-from search.answer.question import Intent, intent
-from search.answer.sentences import Keywords, Sentence, candidates, embed, fact_vectors, score
+from search.answer.question import Intent, intent, with_symbols
+from search.answer.sentences import (
+    MAX_PASSAGES,
+    Keywords,
+    Sentence,
+    candidates,
+    embed,
+    fact_vectors,
+    score,
+)
 from search.answer.tables import CONTEXT_WORDS, window_context
 from search.models import Hit
 from search.retrieval.engine import Searcher
@@ -38,8 +46,10 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     want = intent(q.raw)
     named = searcher.named_papers(q.raw)
     evidence = gather(searcher, q, resp.hits, want, named)
+    want = with_symbols(want, (e.text for e in evidence[:MAX_PASSAGES]))
     keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, [n for n, _ in named])),
                         q.dense_text)
+    keywords.drop_defined_acronyms(e.text for e in evidence[:MAX_PASSAGES])
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 5)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)

@@ -9,8 +9,9 @@ the lines of work on a topic. The cues below cover English and Chinese phrasings
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from indexer.textproc import fold, tokenize
@@ -121,6 +122,12 @@ class Intent:
     definite: bool = False
     given: frozenset[str] = frozenset()  # names and numbers the question writes (lower case):
     # not answers
+    symbols: frozenset[str] = frozenset()  # symbols the papers define as the focus ("k")
+
+    @property
+    def near(self) -> frozenset[str]:
+        """What a number or name asked for stands next to: the focus words and symbols."""
+        return self.focus | self.symbols
 
     @property
     def specific(self) -> bool:
@@ -137,6 +144,21 @@ def intent(question: str) -> Intent:
     given = frozenset([*(_name_key(m.group(0)) for m in _NAMED.finditer(question) if m.group(0)[0] != "["),
                        *(w for w in _words(question) if _QUANTITY.match(w))])
     return Intent(kinds, broad, frozenset(focus), definite, given)
+
+
+# "where K << T is the number of frequencies", "N denotes the number of anchors".
+_SYMBOL_IS = re.compile(r"(?<![\w-])([A-Z]|[α-ωΑ-Ω])\s*(?:(?:<<|≪|<|≤)\s*\w\s*)?(?:is|denotes|represents)"
+                        r"\s+the\s+(?:total\s+)?number\s+of\s+([\w-]+)")
+
+
+def with_symbols(want: Intent, texts: Iterable[str]) -> Intent:
+    """The intent, with the one-letter symbols that the texts define as the number of a
+    focus word: "K is the number of frequencies" makes "K = 16" a count of frequencies."""
+    if not want.focus:
+        return want
+    symbols = {m.group(1).lower() for text in texts for m in _SYMBOL_IS.finditer(text)
+               if fold(m.group(2).lower()) in want.focus}
+    return replace(want, symbols=frozenset(symbols)) if symbols else want
 
 
 def focus_share(sentence: str | AbstractSet[str], focus: AbstractSet[str]) -> float:

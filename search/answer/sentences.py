@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -31,7 +31,7 @@ from search.retrieval.query import ParsedQuery
 MAX_CANDIDATES = 24
 MAX_PASSAGES = 60  # best evidence passages whose sentences are considered
 EMBED_BATCH = 8
-QUESTION_WORDS = frozenset("how what why when where who whom whose which do does did done there "
+QUESTION_WORDS = frozenset("how many much what why when where who whom whose which do does did done there "
                            "any some way ways get make made give exist exists kind kinds type "
                            "types good best better".split())
 # Weights of the sentence score: cosine, keywords, kind of fact, focus words, passage, and
@@ -86,6 +86,17 @@ class Keywords:
             tokens |= self.acronyms[acronym]
         return tokens | self._symbol_words(text)
 
+    def drop_defined_acronyms(self, texts: Iterable[str]) -> None:
+        """Forget a question-made acronym that the texts define as other words: "Fourier
+        frequency terms" spells "fft", but "Fast Fourier transform (FFT)" is what FFT means."""
+        for text in texts:
+            for m in _DEFINED.finditer(text):
+                acronym = m.group(2).lower()
+                if acronym in self.acronyms:
+                    words = _RAW_WORD.findall(m.group(1))[-len(acronym):]
+                    if set(tokenize(" ".join(words))) != self.acronyms[acronym]:
+                        del self.acronyms[acronym]
+
     def _symbol_words(self, text: str) -> set[str]:
         """The keywords that a formula's symbols abbreviate: "λattn" is an attention loss
         weight, "λid" an identity one — the subscript starts its word, or is its
@@ -119,6 +130,10 @@ class Keywords:
 _RAW_WORD = re.compile(r"[A-Za-z]+")
 # A loss or its weight written as a symbol: "λattn", "λ_id", "L_{rec}".
 _SYMBOL = re.compile(r"(?<![A-Za-z])([λL])\s?_?\{?([a-z]{2,8})")
+
+
+# "… the Fast Fourier transform (FFT)": words, then the acronym they define.
+_DEFINED = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,5})\(([A-Z]{3,5})s?\)")
 
 
 def _abbreviates(sub: str, word: str) -> bool:
@@ -158,7 +173,7 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
     found: list[tuple[float, Sentence]] = []
     seen: dict[str, int] = {}
     top = max((e.score for e in evidence), default=1.0) or 1.0
-    near = intent.focus or keywords.weights.keys()
+    near = intent.near or keywords.weights.keys()
     for i, ev in enumerate(evidence[:MAX_PASSAGES]):
         for s in _quotables(i, ev.text, intent, set(near) | set(keywords.weights)):
             key = " ".join(s.text.lower().split())
@@ -227,7 +242,7 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
     titles: dict[str, set[str]] = {}
     for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
         s.cosine, s.vector = float(cos), vecs[i]
-        near = intent.focus or keywords.weights.keys()
+        near = intent.near or keywords.weights.keys()
         tokens = keywords.tokens(s.scored_text)
         s.relevance = s.cosine + 0.3 * keywords.coverage(tokens)
         # For a fact, the words that identify the paper (its title's) say nothing about

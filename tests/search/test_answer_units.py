@@ -431,3 +431,27 @@ def test_a_formula_symbol_counts_as_the_words_it_abbreviates() -> None:
     assert "reconstruction" in keywords.tokens("Lrec is small.")
     assert {"volume", "weight"} <= keywords.tokens("We set 𝜆𝑣𝑜𝑙 = 0.01.")  # math italic
     assert "weight" not in keywords.tokens("The loss is small.")
+
+
+def test_a_symbol_defined_as_the_count_asked_for_stands_for_it() -> None:
+    from search.answer.question import with_symbols
+    asked = with_symbols(intent("How many Fourier frequency terms does the model keep?"),
+                         ["a map with 4K channels, where K << T is the number of frequencies"])
+    assert asked.symbols == {"k"}
+    assert counts_near("In practice, the first K = 16 are enough.", asked.near)
+    unrelated = with_symbols(intent("How many videos were collected?"),
+                             ["where K is the number of frequencies"])
+    assert not unrelated.symbols
+
+
+def test_an_acronym_the_papers_define_otherwise_is_not_the_question_s() -> None:
+    from search.answer.sentences import Keywords
+    keywords = Keywords({"fourier": 1.0, "frequency": 1.0, "term": 1.0},
+                        "How many Fourier frequency terms are kept?")
+    assert "fft" in keywords.acronyms
+    keywords.drop_defined_acronyms(["are related by the Fast Fourier transform (FFT): S(p)"])
+    assert "fft" not in keywords.acronyms
+    kept = Keywords({"bit": 1.0, "dimension": 1.0}, "How many bits per dimension?")
+    kept.drop_defined_acronyms(["measured in bits per dimension (bpd) on CIFAR-10"])
+    assert "bpd" in kept.acronyms
+    assert "many" not in Keywords.tokens_of(parse_query("How many bits per dimension?"))
