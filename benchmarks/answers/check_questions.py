@@ -11,8 +11,10 @@ whitespace-normalised non-Abstract passage of read_pdf's output, and matches nei
 normalised title+abstract (read_pdf's, plus the digest abstract when the paper is in the
 digests) nor the question itself. Set 2 (broad questions): every source id occurs in the
 ChatPaperFree digests and every key point's pattern matches at least one source abstract.
-The late set (body_questions_late.jsonl, qids late-001...) gets the same Set 1 checks, but
-every question must have split "late" and the divisible-by-3 rule does not apply to it.
+The late sets (body_questions_late.jsonl, qids late-001..., and the later blind sets
+body_questions_late2.jsonl and body_questions_late3.jsonl) get the same Set 1 checks, but
+every question must have its set's split ("late", "late2", "late3") and the divisible-by-3
+rule does not apply to them.
 Prints a summary table and exits 1 on any failure.
 """
 
@@ -209,11 +211,13 @@ def main() -> int:
         )
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
-    late2_path = HERE / "body_questions_late2.jsonl"
-    late2 = load(late2_path, body_fields, errors) if late2_path.is_file() else []
-    if late2:
-        check_common(late2, "late2", errors, splits={"late2"})
-        check_body(late2, digests, errors)
+    extra: dict[str, list[Row]] = {}  # the later blind body sets, when present
+    for name in ("late2", "late3"):
+        path = HERE / f"body_questions_{name}.jsonl"
+        extra[name] = load(path, body_fields, errors) if path.is_file() else []
+        if extra[name]:
+            check_common(extra[name], name, errors, splits={name})
+            check_body(extra[name], digests, errors)
     late_broad_path = HERE / "broad_questions_late.jsonl"
     late_broad = load(late_broad_path, broad_fields, errors) if late_broad_path.is_file() else []
     if late_broad:
@@ -232,10 +236,11 @@ def main() -> int:
     n_kp = sum(len(r["key_points"]) for r in broad if isinstance(r["key_points"], list))
     n_src = len({s for r in broad if isinstance(r["sources"], list) for s in r["sources"]})
     print(f"  key points: {n_kp}, distinct source papers: {n_src}, digest papers: {len(digests)}")
-    if late2:
-        langs = Counter(str(r["lang"]) for r in late2)
-        print(f"\nSecond late set body_questions_late2.jsonl: {len(late2)} questions, "
-              f"{langs['en']} en / {langs['zh']} zh, {len({str(r['pdf']) for r in late2})} PDFs")
+    for name, rows in extra.items():
+        langs = Counter(str(r["lang"]) for r in rows)
+        if rows:
+            print(f"\nLate set body_questions_{name}.jsonl: {len(rows)} questions, "
+                  f"{langs['en']} en / {langs['zh']} zh, {len({str(r['pdf']) for r in rows})} PDFs")
     if late_broad:
         table(late_broad, "Late broad set broad_questions_late.jsonl")
         print(f"  key points: {sum(len(r['key_points']) for r in late_broad)}")
