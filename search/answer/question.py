@@ -14,7 +14,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from indexer.textproc import fold, tokenize
+from indexer.textproc import fold, has_cjk, tokenize
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
                "place", "stage"]
@@ -110,6 +110,31 @@ _STOP_FOCUS = re.compile(r"\s(?:does|do|did|is|are|was|were|has|have|had|can|cou
 _NOT_FOCUS = frozenset("kind type sort its their this that these those".split())
 
 
+# The thing a Chinese question counts or sets: "batch size 是多少", "上下阈值分别设成多少",
+# "用了几张 radiance hint", "多少个 epoch".
+_FOCUS_ZH = (re.compile(r"((?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9 -]{0,30}?|[\u4e00-\u9fff]{2,6}?)\s*(?:分别|大概|一共|总共|大约)?"
+                        r"(?:设成|设为|设置为|设置成|设的是|取|是|为|有|用了|用的是|要)?\s*(?:多少|几)(?!张|个)"),
+             re.compile(r"(?:多少|几)(?:张|个|层|步|次|块|帧|幅|组|类|种|轮)\s*([A-Za-z][A-Za-z0-9 -]{0,30}"
+                        r"|[\u4e00-\u9fff]{2,4})"))
+
+
+def _chinese_focus(question: str) -> set[str]:
+    """The English keyword tokens of what a Chinese question counts or sets (empty for an
+    English question): its Chinese words through the lexicon, its English ones as written."""
+    if not has_cjk(question):
+        return set()
+    phrases = [m.group(1) for pattern in _FOCUS_ZH for m in pattern.finditer(question)]
+    english = [_translate(p) if has_cjk(p) else p for p in phrases]
+    return {t for text in english for t in tokenize(text) if not has_cjk(t)} - _NOT_FOCUS
+
+
+def _translate(phrase: str) -> str:
+    from search.lexicon.table import packaged_lexicon  # noqa: PLC0415 (the lexicon loads lazily)
+    from search.retrieval.translate import translate  # noqa: PLC0415
+
+    return translate(phrase, packaged_lexicon()).dense_text()
+
+
 @dataclass(frozen=True)
 class Intent:
     """What the question asks for: the kinds of fact, whether it is broad, its focus
@@ -138,7 +163,7 @@ def intent(question: str) -> Intent:
     """The kinds of fact a question asks for, whether it asks for lines of work, its focus."""
     kinds = tuple(k for k, pattern in _ASKS.items() if pattern.search(question))
     focus = {t for m in _FOCUS.finditer(question) for t in tokenize(_STOP_FOCUS.sub("", m.group(1)))
-             if t not in _NOT_FOCUS}
+             if t not in _NOT_FOCUS} | _chinese_focus(question)
     definite = bool(_DEFINITE.search(question))
     broad = bool(_BROAD.search(question)) and not definite
     given = frozenset([*(_name_key(m.group(0)) for m in _NAMED.finditer(question) if m.group(0)[0] != "["),

@@ -455,3 +455,14 @@ def test_an_acronym_the_papers_define_otherwise_is_not_the_question_s() -> None:
     kept.drop_defined_acronyms(["measured in bits per dimension (bpd) on CIFAR-10"])
     assert "bpd" in kept.acronyms
     assert "many" not in Keywords.tokens_of(parse_query("How many bits per dimension?"))
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("OSEDiff 训练时 batch size 是多少？", {"batch", "size"}),
+    ("DiLightNet 用了几张 radiance hint？", {"radiance", "hint"}),
+    ("融合时上下阈值分别设成多少？", {"upper", "lower", "threshold"}),
+    ("TECA 的学习率分别设成多少？", {"learn", "rate"}),
+    ("TECA 用的是什么 GPU？", set()),
+])
+def test_a_chinese_question_has_the_focus_it_counts_or_sets(question: str, focus: set[str]) -> None:
+    assert intent(question).focus == focus
