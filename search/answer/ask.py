@@ -45,8 +45,8 @@ MIN_RELEVANCE = 0.53
 NAMED_RELEVANCE = 0.4  # ... for the sentences of a paper the question names (see answer())
 SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this share of the best
 RELEVANCE_FLOOR = 0.35  # a broad answer quotes no sentence less relevant than this
-SPECIFIC_CONTEXT = 4
-REDUNDANCY = 0.05  # score taken per unit of cosine with a sentence already picked  # sentences after the answer sentence of a specific question
+SPECIFIC_CONTEXT = 4  # sentences after the answer sentence of a specific question
+REDUNDANCY = 0.05  # score taken per unit of cosine with a sentence already picked
 LLM_PASSAGES = 8
 
 
