@@ -23,7 +23,7 @@ import time
 
 from search.answer.cite import Citations, citation
 from search.answer.compose import specific_text
-from search.answer.evidence import Evidence
+from search.answer.evidence import Evidence, leader
 from search.answer.llm import ChatClient, PromptPassage, client_from_settings, llm_answer
 from search.answer.prepare import Found, prepare
 from search.answer.question import Intent
@@ -47,6 +47,7 @@ SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this sh
 RELEVANCE_FLOOR = 0.35  # a broad answer quotes no sentence less relevant than this
 SPECIFIC_CONTEXT = 4  # sentences after the answer sentence of a specific question
 REDUNDANCY = 0.05  # score taken per unit of cosine with a sentence already picked
+LEAD_SHARE = 0.8  # the asked paper's best sentence leads when it scores this share of the best
 LLM_PASSAGES = 8
 
 
@@ -123,7 +124,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     sents = found.sentences
     if _is_specific(found.intent, found.named, q):
         usable = [s for s in sents if s.score >= SENTENCE_FLOOR * max(x.score for x in sents)]
-        return _specific(searcher, q, usable, found.evidence)
+        return _specific(searcher, q, _lead_first(usable, found), found.evidence)
     # A bare arXiv id has no words to be relevant to: the paper's own sentences all are.
     # The paper search ranks first is on topic even when its words are not the question's.
     floor = 0.0 if q.arxiv_id else RELEVANCE_FLOOR
@@ -141,6 +142,23 @@ def _is_specific(want: Intent, named: list[str], q: ParsedQuery) -> bool:
         return False
     facts = set(want.kinds) - {"method"}
     return bool(facts) or want.definite or (bool(named) and not want.broad)
+
+
+def _lead_first(usable: list[Sentence], found: Found) -> list[Sentence]:
+    """The sentences, with the best one of the paper that the question names or that paper
+    search clearly ranks first moved to the top when it scores within `LEAD_SHARE` of the
+    best: a fact asked about one paper is answered from it, not from a stronger-sounding
+    sentence of another ("8 NVIDIA P100 GPUs" of the Transformer for an ARDM question)."""
+    papers = set(found.named) or ({lead} if (lead := leader(found.hits)) else set())
+    if not usable or not papers:
+        return usable
+    best = max(usable, key=lambda s: s.score)
+    own = [s for s in usable if found.evidence[s.ev].paper.paper_id in papers]
+    top = max(own, key=lambda s: s.score, default=None)
+    if top is None or top is best or top.score < LEAD_SHARE * best.score:
+        return usable
+    top.score = best.score + 1e-6
+    return usable
 
 
 def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],

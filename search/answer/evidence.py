@@ -45,6 +45,12 @@ class Evidence:
         return self.hit.text
 
 
+def leader(hits: list[Hit]) -> str | None:
+    """The paper that paper search ranks first by a clear margin, if any."""
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0].paper_id if hits and hits[0].score - runner_up >= LEAD_MARGIN else None
+
+
 def focus_papers(q: ParsedQuery, hits: list[Hit], want: Intent,
                  names: list[tuple[str, str]]) -> list[str]:
     """Papers whose whole body is searched: named ones (id or method name, `names` as
@@ -53,8 +59,8 @@ def focus_papers(q: ParsedQuery, hits: list[Hit], want: Intent,
     named = ([q.arxiv_id] if q.arxiv_id else []) + [p for _, p in names][:2]
     if want.specific:
         named += [h.paper_id for h in hits[:TOP_BODIES]]
-    elif len(hits) >= 2 and hits[0].score - hits[1].score >= LEAD_MARGIN:
-        named.append(hits[0].paper_id)
+    elif lead := leader(hits):
+        named.append(lead)
     return list(dict.fromkeys(named))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.answer.evidence import Evidence, gather
+from search.answer.evidence import Evidence, gather, leader
 from search.answer.question import Intent, intent, with_symbols
 from search.answer.sentences import (
     MAX_PASSAGES,
@@ -44,7 +44,7 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     searcher.refresh(min_interval=0)
     resp = searcher.search(q, k=k)
     want = intent(q.raw)
-    named = searcher.named_papers(q.raw)
+    named = _agreed(searcher.named_papers(q.raw), resp.hits)
     evidence = gather(searcher, q, resp.hits, want, named)
     want = with_symbols(want, (e.text for e in evidence[:MAX_PASSAGES]))
     keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, [n for n, _ in named])),
@@ -63,6 +63,14 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
     ids = [p for _, p in named] + ([q.arxiv_id] if q.arxiv_id else [])
     return Found(want, resp.hits, evidence, keywords, sents, notices, ids)
+
+
+def _agreed(named: list[tuple[str, str]], hits: list[Hit]) -> list[tuple[str, str]]:
+    """The (name, paper) pairs to trust: a name written in passing ("the perceptual (VGG)
+    loss") names a paper that paper search ranks nowhere, while another paper clearly
+    leads; that name is left out."""
+    ranked = {h.paper_id for h in hits}
+    return [(n, p) for n, p in named if p in ranked or leader(hits) is None]
 
 
 def _table_context(searcher: Searcher, sents: list[Sentence], evidence: list[Evidence]) -> None:

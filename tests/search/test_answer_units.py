@@ -466,3 +466,22 @@ def test_an_acronym_the_papers_define_otherwise_is_not_the_question_s() -> None:
 ])
 def test_a_chinese_question_has_the_focus_it_counts_or_sets(question: str, focus: set[str]) -> None:
     assert intent(question).focus == focus
+
+
+def _hit(pid: str, score: float) -> object:
+    from search.models import Hit
+    return Hit(arxiv_id=None, paper_id=pid, title=pid, authors=[], published=None, topics=[],
+               score=score, excerpt="", section="", page=None, url="")
+
+
+def test_a_name_written_in_passing_does_not_pull_the_answer_to_another_paper() -> None:
+    from search.answer.evidence import leader
+    from search.answer.prepare import _agreed
+    travatar = [_hit("travatar", 1.0), _hit("dilightnet", 0.31)]
+    assert leader(travatar) == "travatar"
+    assert leader([_hit("only", 0.9)]) == "only"
+    assert leader([_hit("a", 0.9), _hit("b", 0.8)]) is None
+    # "the perceptual (VGG) loss" names ResNet, which paper search ranks nowhere
+    assert _agreed([("VGG", "resnet")], travatar) == []
+    assert _agreed([("VGG", "resnet")], [_hit("a", 0.9), _hit("b", 0.8)]) == [("VGG", "resnet")]
+    assert _agreed([("TRAvatar", "travatar")], travatar) == [("TRAvatar", "travatar")]
