@@ -21,7 +21,8 @@ Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "
 
 _ASKS: dict[Kind, re.Pattern[str]] = {
     "duration": re.compile(r"how long|how much time|how many (?:hours|days|minutes|epochs|iterations"
-                           r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间",
+                           r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间"
+                           r"|多少秒|几秒|多少毫秒",
                            re.I),
     "hardware": re.compile(r"\bgpus?\b|hardware|graphics card|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
@@ -34,7 +35,9 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
     "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
                          r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
-                         r"|指标|分数|精度|准确率|误差|帧率", re.I),
+                         r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity)\b"
+                         r"|\b(?:does|do|did)\b[^?]{0,100}\b(?:reach|achieve|attain)\b"
+                         r"|指标|分数|精度|准确率|误差|帧率|得分", re.I),
     "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"
                        r"|optimizer|detector|estimator|library|tool|renderer|architecture|method|checkpoint"
                        r"|scheduler|schedule|sampler|solver"

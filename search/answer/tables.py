@@ -18,16 +18,18 @@ TABLE_KINDS = frozenset({"number", "value", "metric", "duration"})
 _TOKEN = re.compile(r"\S+")
 _NUMERIC = re.compile(r"^[(\[]?[-+±]?\d*[.,]?\d+(?:[.,]\d+)?[%)\]]?$")
 MIN_NUMBERS = 8
+# A table-like run inside a prose passage: mostly numbers, several rows of them.
+MIN_ROW_NUMBERS, ROW_SHARE = 8, 0.4
 NUMERIC_SHARE = 0.25
 BEFORE, AFTER = 8, 24  # tokens of a window before and after its anchor word
 OWN_ROW = "ours"
 
 
-def is_table(text: str) -> bool:
-    """True when the passage reads like a table: many tokens are bare numbers."""
+def is_table(text: str, min_numbers: int = MIN_NUMBERS, share: float = NUMERIC_SHARE) -> bool:
+    """True when the text reads like a table: many tokens are bare numbers."""
     tokens = text.split()
     numbers = sum(bool(_NUMERIC.match(t)) for t in tokens)
-    return numbers >= MIN_NUMBERS and numbers >= NUMERIC_SHARE * len(tokens)
+    return numbers >= min_numbers and numbers >= share * len(tokens)
 
 
 def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:

@@ -485,3 +485,25 @@ def test_a_name_written_in_passing_does_not_pull_the_answer_to_another_paper() -
     assert _agreed([("VGG", "resnet")], travatar) == []
     assert _agreed([("VGG", "resnet")], [_hit("a", 0.9), _hit("b", 0.8)]) == [("VGG", "resnet")]
     assert _agreed([("TRAvatar", "travatar")], travatar) == [("TRAvatar", "travatar")]
+
+
+def test_a_table_inside_prose_offers_windows_for_a_metric_question() -> None:
+    from search.answer.sentences import _quotables
+    prose = ("We compare with four methods on 40 prompts and report the CLIP score and FID of "
+             "each in the table below, where higher CLIP scores mean better text alignment and "
+             "a lower FID means more realistic avatars, as is usual in this line of work. ")
+    table = ("Method CLIP Score ↑ FID↓ SJC [62] 0.2979 27.50 Latent-NeRF [42] 0.3025 24.49 "
+             "Latent-Paint [42] 0.2854 38.33 TEXTure [52] 0.2761 29.51 Ours 0.3213 14.98 4.4.")
+    text = prose + table
+    asked = intent("What CLIP score and FID does TECA achieve?")
+    assert asked.kinds == ("metric",)
+    windows = [s for s in _quotables(0, text, asked, {"clip", "score"}) if s.table]
+    assert any("Ours 0.3213 14.98" in s.text for s in windows)
+    assert all(s.text == text[s.start:s.end] for s in windows)  # verbatim spans
+    assert not [s for s in _quotables(0, prose, asked, {"clip"}) if s.table]
+
+
+def test_seconds_and_reached_scores_are_asked_for() -> None:
+    assert "duration" in intent("处理一张 512×512 的输入大约要多少秒？").kinds
+    assert "metric" in intent("What identity similarity and aesthetic score does it reach?").kinds
+    assert "metric" not in intent("How does OSEDiff obtain the text prompt?").kinds
