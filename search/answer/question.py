@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from indexer.textproc import fold, has_cjk, tokenize
+from search.lexicon.table import packaged_lexicon
+from search.retrieval.translate import translate
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
                "place", "stage"]
@@ -132,9 +134,6 @@ def _chinese_focus(question: str) -> set[str]:
 
 
 def _translate(phrase: str) -> str:
-    from search.lexicon.table import packaged_lexicon  # noqa: PLC0415 (the lexicon loads lazily)
-    from search.retrieval.translate import translate  # noqa: PLC0415
-
     return translate(phrase, packaged_lexicon()).dense_text()
 
 
