@@ -124,7 +124,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     sents = found.sentences
     if _is_specific(found.intent, found.named, q):
         usable = [s for s in sents if s.score >= SENTENCE_FLOOR * max(x.score for x in sents)]
-        return _specific(searcher, q, _lead_first(usable, found), found.evidence)
+        return _specific(searcher, q, usable, found.evidence, _leading(usable, found))
     # A bare arXiv id has no words to be relevant to: the paper's own sentences all are.
     # The paper search ranks first is on topic even when its words are not the question's.
     floor = 0.0 if q.arxiv_id else RELEVANCE_FLOOR
@@ -144,27 +144,25 @@ def _is_specific(want: Intent, named: list[str], q: ParsedQuery) -> bool:
     return bool(facts) or want.definite or (bool(named) and not want.broad)
 
 
-def _lead_first(usable: list[Sentence], found: Found) -> list[Sentence]:
-    """The sentences, with the best one of the paper that the question names or that paper
-    search clearly ranks first moved to the top when it scores within `LEAD_SHARE` of the
-    best: a fact asked about one paper is answered from it, not from a stronger-sounding
-    sentence of another ("8 NVIDIA P100 GPUs" of the Transformer for an ARDM question)."""
+def _leading(usable: list[Sentence], found: Found) -> Sentence | None:
+    """The best sentence of the paper that the question names or that paper search clearly
+    ranks first, when another paper's sentence scores best and this one scores within
+    `LEAD_SHARE` of it: a fact asked about one paper is answered from it, not from a
+    stronger-sounding sentence of another ("8 NVIDIA P100 GPUs" of the Transformer for an
+    ARDM question)."""
     papers = set(found.named) or ({lead} if (lead := leader(found.hits)) else set())
-    if not usable or not papers:
-        return usable
-    best = max(usable, key=lambda s: s.score)
     own = [s for s in usable if found.evidence[s.ev].paper.paper_id in papers]
-    top = max(own, key=lambda s: s.score, default=None)
-    if top is None or top is best or top.score < LEAD_SHARE * best.score:
-        return usable
-    top.score = best.score + 1e-6
-    return usable
+    if not own:
+        return None
+    best, top = max(usable, key=lambda s: s.score), max(own, key=lambda s: s.score)
+    return top if top is not best and top.score >= LEAD_SHARE * best.score else None
 
 
 def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],
-              evidence: list[Evidence]) -> tuple[str, list[Citation]]:
-    """The answer sentence, then up to `SPECIFIC_CONTEXT` more (at most three per passage)."""
-    picks = _diverse(usable, SPECIFIC_CONTEXT + 1)
+              evidence: list[Evidence], first: Sentence | None = None) -> tuple[str, list[Citation]]:
+    """The answer sentence (`first`, else the best), then up to `SPECIFIC_CONTEXT` more (at
+    most three per passage)."""
+    picks = _diverse(usable, SPECIFIC_CONTEXT + 1, first)
     for s in picks:
         _continue(searcher, s, evidence)
     cites = Citations(evidence, q)
@@ -172,21 +170,24 @@ def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],
     return specific_text(lines, q.chinese), cites.build()
 
 
-def _diverse(usable: list[Sentence], n: int) -> list[Sentence]:
-    """The best sentence, then the best of the rest after a penalty for repeating what
-    is already picked (maximal marginal relevance): five sentences that all say "a mixture
-    of Gaussians" leave no room for the one that says how many. At most three per passage."""
-    picks: list[Sentence] = []
-    rest = sorted(usable, key=lambda s: -s.score)
+def _diverse(usable: list[Sentence], n: int, first: Sentence | None = None) -> list[Sentence]:
+    """`first` or the best sentence, then the best of the rest after a penalty for repeating
+    what is already picked (maximal marginal relevance): five sentences that all say "a
+    mixture of Gaussians" leave no room for the one that says how many. At most three per
+    passage."""
+    picks = [first] if first else []
+    rest = sorted((s for s in usable if s is not first), key=lambda s: -s.score)
     while rest and len(picks) < n:
-        def value(s: Sentence) -> float:
-            seen = max((float(s.vector @ p.vector) for p in picks), default=0.0)
-            return s.score - REDUNDANCY * seen
-        best = max(rest, key=value)
+        best = max(rest, key=lambda s: _marginal(s, picks))
         rest.remove(best)
         if sum(p.ev == best.ev for p in picks) < 3:
             picks.append(best)
     return picks
+
+
+def _marginal(s: Sentence, picks: list[Sentence]) -> float:
+    """The sentence's score less `REDUNDANCY` times its cosine with the closest pick."""
+    return s.score - REDUNDANCY * max((float(s.vector @ p.vector) for p in picks), default=0.0)
 
 
 def _continue(searcher: Searcher, s: Sentence, evidence: list[Evidence]) -> None:

@@ -419,6 +419,7 @@ def test_picked_sentences_do_not_repeat_each_other() -> None:
     c = Sentence(2, 0, 1, "We limit the number of Gaussians, K = 2.", score=0.66, vector=other)
     assert [s.text for s in _diverse([a, b, c], 2)] == [a.text, c.text]
     assert len(_diverse([a, b, c], 5)) == 3
+    assert [s.text for s in _diverse([a, b, c], 2, first=c)] == [c.text, a.text]
 
 
 def test_a_formula_symbol_counts_as_the_words_it_abbreviates() -> None:
