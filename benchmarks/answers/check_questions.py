@@ -12,9 +12,10 @@ normalised title+abstract (read_pdf's, plus the digest abstract when the paper i
 digests) nor the question itself. Set 2 (broad questions): every source id occurs in the
 ChatPaperFree digests and every key point's pattern matches at least one source abstract.
 The late sets (body_questions_late.jsonl, qids late-001..., and the later blind sets
-body_questions_late2.jsonl and body_questions_late3.jsonl) get the same Set 1 checks, but
-every question must have its set's split ("late", "late2", "late3") and the divisible-by-3
-rule does not apply to them.
+body_questions_late2/3/4.jsonl) get the same Set 1 checks, and the late broad sets
+(broad_questions_late.jsonl, broad_questions_late2.jsonl) the Set 2 checks, but every
+question must have its set's split ("late", "late2", …) and the divisible-by-3 rule does
+not apply to them.
 Prints a summary table and exits 1 on any failure.
 """
 
@@ -172,9 +173,10 @@ def check_broad(rows: list[Row], digests: dict[str, str], errors: list[str]) -> 
 
 
 def table(rows: list[Row], name: str) -> None:
-    if rows and all(r["split"] == "late" for r in rows):
+    splits = {str(r["split"]) for r in rows}
+    if len(splits) == 1 and not splits & {"dev", "test"}:  # a late set: one split of its own
         langs = Counter(str(r["lang"]) for r in rows)
-        print(f"\n{name}: {len(rows)} questions (split late)")
+        print(f"\n{name}: {len(rows)} questions (split {splits.pop()})")
         print("  " + ", ".join(f"{la} {langs[la]}" for la in sorted(LANGS)))
         return
     cells = Counter((str(r["lang"]), str(r["split"])) for r in rows)
@@ -212,17 +214,19 @@ def main() -> int:
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
     extra: dict[str, list[Row]] = {}  # the later blind body sets, when present
-    for name in ("late2", "late3"):
+    for name in ("late2", "late3", "late4"):
         path = HERE / f"body_questions_{name}.jsonl"
         extra[name] = load(path, body_fields, errors) if path.is_file() else []
         if extra[name]:
             check_common(extra[name], name, errors, splits={name})
             check_body(extra[name], digests, errors)
-    late_broad_path = HERE / "broad_questions_late.jsonl"
-    late_broad = load(late_broad_path, broad_fields, errors) if late_broad_path.is_file() else []
-    if late_broad:
-        check_common(late_broad, "late-broad", errors, splits={"late"})
-        check_broad(late_broad, digests, errors)
+    late_broads: dict[str, list[Row]] = {}  # broad_questions_late.jsonl, _late2.jsonl
+    for name, split in (("late", "late"), ("late2", "late2")):
+        path = HERE / f"broad_questions_{name}.jsonl"
+        late_broads[name] = load(path, broad_fields, errors) if path.is_file() else []
+        if late_broads[name]:
+            check_common(late_broads[name], f"{name}-broad", errors, splits={split})
+            check_broad(late_broads[name], digests, errors)
 
     table(body, "Set 1 body_questions.jsonl")
     types = sorted(Counter(str(r["type"]) for r in body).items())
@@ -241,9 +245,10 @@ def main() -> int:
         if rows:
             print(f"\nLate set body_questions_{name}.jsonl: {len(rows)} questions, "
                   f"{langs['en']} en / {langs['zh']} zh, {len({str(r['pdf']) for r in rows})} PDFs")
-    if late_broad:
-        table(late_broad, "Late broad set broad_questions_late.jsonl")
-        print(f"  key points: {sum(len(r['key_points']) for r in late_broad)}")
+    for name, rows in late_broads.items():
+        if rows:
+            table(rows, f"Late broad set broad_questions_{name}.jsonl")
+            print(f"  key points: {sum(len(r['key_points']) for r in rows)}")
     for e in errors:
         print("FAIL", e)
     print("\nOK" if not errors else f"\n{len(errors)} failure(s)")

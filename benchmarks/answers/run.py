@@ -1,7 +1,8 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|late3] [--data-dir DIR] [-v]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|late3|late4]
+        [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
 Body questions (body_questions.jsonl): a question counts as answered when a citation of
@@ -13,7 +14,9 @@ is in their top 5. Broad questions (broad_questions.jsonl): the share of key poi
 pattern matches the overview itself, beside a length-matched baseline (the first two
 sentences of each of the top three search hits' abstracts). Also ask latency p50/p95.
 `--split late` scores the late body and broad sets; `--split late2` / `late3` the later
-blind body sets (body_questions_late2.jsonl, body_questions_late3.jsonl) alone.
+blind body sets (body_questions_late2.jsonl, body_questions_late3.jsonl) alone; `--split
+late4` the fourth blind body set with the second blind broad set (broad_questions_late2.jsonl),
+both written for the next round and not yet scored.
 """
 
 from __future__ import annotations
@@ -178,7 +181,7 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
-    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3"], default="dev")
+    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3", "late4"], default="dev")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-question lines on stderr")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -188,11 +191,13 @@ def main() -> None:
     if args.split in ("late2", "late3"):  # later body sets, each written blind after tuning
         body = run_body(searcher, load(f"body_questions_{args.split}.jsonl", args.split),
                         args.verbose)
-    elif args.split == "late":  # the late sets, written blind after tuning
-        body = run_body(searcher, load("body_questions_late.jsonl", "late"), args.verbose)
-        late_broad = HERE / "broad_questions_late.jsonl"
-        if late_broad.is_file():
-            broad = run_broad(searcher, load(late_broad.name, "late"), args.verbose)
+    elif args.split in ("late", "late4"):  # a blind body set with its blind broad set
+        body = run_body(searcher, load(f"body_questions_{args.split}.jsonl", args.split),
+                        args.verbose)
+        name, split = (("broad_questions_late.jsonl", "late") if args.split == "late"
+                       else ("broad_questions_late2.jsonl", "late2"))
+        if (HERE / name).is_file():
+            broad = run_broad(searcher, load(name, split), args.verbose)
     else:
         body = run_body(searcher, load("body_questions.jsonl", args.split), args.verbose)
         broad = run_broad(searcher, load("broad_questions.jsonl", args.split), args.verbose)
