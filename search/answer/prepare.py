@@ -69,8 +69,10 @@ def _agreed(named: list[tuple[str, str]], hits: list[Hit]) -> list[tuple[str, st
     """The (name, paper) pairs to trust: a name written in passing ("the perceptual (VGG)
     loss") names a paper that paper search ranks nowhere, while another paper clearly
     leads; that name is left out."""
+    if leader(hits) is None:
+        return named
     ranked = {h.paper_id for h in hits}
-    return [(n, p) for n, p in named if p in ranked or leader(hits) is None]
+    return [(n, p) for n, p in named if p in ranked]
 
 
 def _table_context(searcher: Searcher, sents: list[Sentence], evidence: list[Evidence]) -> None:

@@ -89,6 +89,8 @@ class Keywords:
     def drop_defined_acronyms(self, texts: Iterable[str]) -> None:
         """Forget a question-made acronym that the texts define as other words: "Fourier
         frequency terms" spells "fft", but "Fast Fourier transform (FFT)" is what FFT means."""
+        if not self.acronyms:
+            return
         for text in texts:
             for m in _DEFINED.finditer(text):
                 acronym = m.group(2).lower()
