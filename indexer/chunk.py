@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.models import Chunk, Document, Passage
-from indexer.sentences import sentence_spans
+from indexer.sentences import sentence_spans, table_spans
 
 TokenCounter = Callable[[str], int]
 
@@ -49,26 +49,58 @@ def _section_runs(passages: Iterable[Passage]) -> list[list[Passage]]:
 
 
 def _sentences(run: list[Passage]) -> list[_Span]:
-    """Split a section's passages into sentences, keeping page and character offsets."""
+    """Split a section's passages into sentences, keeping page and character offsets.
+
+    A table (its caption, then a line per row) is one span, lines kept, so a chunk holds
+    a table whole with the caption and header that say what its numbers are."""
     spans: list[_Span] = []
     offset = 0
     for passage in run:
+        tables = table_spans(passage.text)
         for start, end in sentence_spans(passage.text):
+            table = next(((a, b) for a, b in tables if a <= start < b), None)
+            if table and start > table[0]:
+                continue  # inside a table already added
+            start, end = table or (start, end)
             spans.append(_Span(passage.text[start:end], offset + start, offset + end, passage.page))
         offset += len(passage.text) + 1  # passages are joined with one separator character
     return spans
 
 
 def _split_long(span: _Span, max_words: int) -> list[_Span]:
-    """Cut one over-long sentence into word windows (rare: tables, run-on text)."""
-    words = span.text.split()
-    if len(words) <= max_words:
+    """Cut one over-long sentence into word windows (rare: run-on text); a table into
+    runs of whole rows."""
+    if len(span.text.split()) <= max_words:
         return [span]
+    if "\n" in span.text:
+        return _split_rows(span, max_words)
+    words = span.text.split()
     out = []
     for i in range(0, len(words), max_words):
         piece = " ".join(words[i : i + max_words])
         out.append(_Span(piece, span.start, span.end, span.page))
     return out
+
+
+def _split_rows(span: _Span, max_words: int) -> list[_Span]:
+    """A table's lines packed into pieces of at most `max_words` (a longer line alone)."""
+    pieces: list[_Span] = []
+    lines: list[tuple[int, str]] = []
+    offset = 0
+    for line in span.text.split("\n"):
+        if lines and sum(len(t.split()) for _, t in lines) + len(line.split()) > max_words:
+            pieces.append(_rows_span(span, lines))
+            lines = []
+        lines.append((offset, line))
+        offset += len(line) + 1
+    pieces.append(_rows_span(span, lines))
+    return [p for piece in pieces for p in _split_long(piece, max_words)]
+
+
+def _rows_span(span: _Span, lines: list[tuple[int, str]]) -> _Span:
+    start = span.start + lines[0][0]
+    text = "\n".join(t for _, t in lines)
+    return _Span(text, start, start + len(text), span.page)
 
 
 def _pack(spans: list[_Span], words: int, overlap: int) -> list[list[_Span]]:

@@ -51,3 +51,37 @@ def _add_span(spans: list[tuple[int, int]], line: str, start: int, end: int, off
 def split_sentences(text: str) -> list[str]:
     """The sentences of `text` (see `sentence_spans`)."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+# How the PDF reader writes a table (`indexer.sources.pdf_tables`): its caption on one
+# line, then one line per row. A row is short and does not end a sentence.
+_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s*[A-Z]?\d+\s*[.:|]")
+ROW_WORDS = 40
+
+
+def is_row(line: str) -> bool:
+    """Whether a line can be a table row: short, and not ending a sentence."""
+    tokens = line.split()
+    return 0 < len(tokens) <= ROW_WORDS and not line.rstrip().endswith((".", ":"))
+
+
+def table_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the tables in a text: a caption line ("Table 2: …") and the
+    row lines right after it (at least one)."""
+    lines: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        lines.append((offset, line))
+        offset += len(line) + 1
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        start, line = lines[i]
+        j = i + 1
+        if _TABLE_CAPTION.match(line):
+            while j < len(lines) and is_row(lines[j][1]):
+                j += 1
+            if j > i + 1:
+                spans.append((start, lines[j - 1][0] + len(lines[j - 1][1])))
+        i = j
+    return spans

@@ -24,6 +24,7 @@ from indexer.sources import pdf_layout as layout
 from indexer.sources import pdf_meta as meta
 from indexer.sources.pdf_layout import Block
 from indexer.sources.pdf_sections import ABSTRACT, split_sections
+from indexer.sources.pdf_tables import group_tables
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def _load_pages(doc: pymupdf.Document, path: Path) -> tuple[list[list[Block]], _
     raw = layout.drop_running_text(raw, [h for _, h in sizes])
     body = layout.body_font_size(raw)
     pages = [
-        layout.reading_order(blocks, w, h, body, first=i == 0)
+        layout.reading_order(group_tables(blocks, w, body), w, h, body, first=i == 0)
         for i, (blocks, (w, h)) in enumerate(zip(raw, sizes, strict=True))
     ]
     return pages, first or _FirstPage(doc.metadata or {}, {}, sizes[0][1], doc[0].get_text())

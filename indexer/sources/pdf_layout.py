@@ -61,9 +61,11 @@ class Line:
 
 @dataclass
 class Block:
-    """A run of lines PyMuPDF grouped together (usually a paragraph)."""
+    """A run of lines PyMuPDF grouped together (usually a paragraph), or a table's caption
+    or row (`indexer.sources.pdf_tables`)."""
 
     lines: list[Line]
+    table: bool = False
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -167,6 +169,8 @@ def drop_running_text(pages: list[list[Block]], heights: list[float]) -> list[li
 
 
 def _is_aside(block: Block, height: float, body_size: float, first: bool) -> bool:
+    if block.table:  # a table with its caption stays where it is (`pdf_tables`)
+        return False
     if _CAPTION.match(block.text):
         return True
     if block.size < 0.85 * body_size and len(block.text) < 40:  # labels inside a figure
@@ -185,7 +189,9 @@ def reading_order(
 
     Full-width blocks (titles, wide figures) cut the page into bands; inside a band
     the left column is read before the right one. Captions and footnotes go last so
-    they do not split a sentence that runs on from one column to the next.
+    they do not split a sentence that runs on from one column to the next; a table
+    (one block with its caption, `indexer.sources.pdf_tables`) stays in place, after
+    the sentence it interrupts.
 
     Args:
         blocks: the page's blocks.
@@ -207,11 +213,22 @@ def reading_order(
         else:
             out += left + right + [block]
             left, right = [], []
-    out += left + right
+    out = _tables_after_sentences(out + left + right)
     aside = [_is_aside(b, height, body_size, first) for b in out]
     return [b for b, a in zip(out, aside, strict=True) if not a] + [
         b for b, a in zip(out, aside, strict=True) if a
     ]
+
+
+def _tables_after_sentences(order: list[Block]) -> list[Block]:
+    """Move a table that sits between the two halves of a sentence (one column ending
+    "... Textual", the next starting "Inversion [6] ...") after the block that ends it."""
+    out = list(order)
+    for i in range(1, len(out) - 1):
+        if out[i].table and not out[i - 1].table and not out[i + 1].table and not re.search(
+                r"[.!?:;)\]]\W*$", out[i - 1].text):
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return out
 
 
 def body_font_size(pages: Iterable[list[Block]]) -> float:

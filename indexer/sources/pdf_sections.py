@@ -268,6 +268,10 @@ def _add(walk: _Walk, page: int, lines: list[str]) -> None:
 
 
 def _walk_block(walk: _Walk, page: int, block: Block) -> None:
+    if block.table:  # a table: its caption and each row a paragraph, never a heading
+        for line in block.lines:
+            _add(walk, page, [line.text])
+        return
     buffer: list[str] = []
     head_line: Line | None = None
     for line in block.lines:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.sentences import sentence_spans
+from indexer.sentences import is_row, sentence_spans
 from search.answer.evidence import Evidence
 from search.answer.machine import machine_sentence
 from search.answer.sentences import Sentence
@@ -46,7 +46,23 @@ def excerpt(text: str, used: list[Sentence]) -> str:
             hi += 1
         else:
             lo -= 1
-    return text[spans[lo][0]:spans[hi][1]]
+    return text[spans[lo][0]:spans[_table_end(text, spans, hi)][1]]
+
+
+MAX_TABLE_WORDS = 150  # of a table's rows that follow a quoted caption
+
+
+def _table_end(text: str, spans: list[tuple[int, int]], hi: int) -> int:
+    """The last span of the excerpt: a quoted table caption takes in the rows after it
+    (a line each; only a table's lines are broken in a chunk), up to MAX_TABLE_WORDS."""
+    words = 0
+    while hi + 1 < len(spans) and "\n" in text[spans[hi][1]:spans[hi + 1][0]]:
+        row = text[spans[hi + 1][0]:spans[hi + 1][1]]
+        words += len(row.split())
+        if not is_row(row) or words > MAX_TABLE_WORDS:
+            break
+        hi += 1
+    return hi
 
 
 class Citations:

@@ -25,7 +25,7 @@ from indexer.textproc import has_cjk, tokenize
 from search.answer.evidence import Evidence
 from search.answer.extract import usable_sentence
 from search.answer.question import Intent, describes_method, focus_share, supplies
-from search.answer.tables import MIN_ROW_NUMBERS, ROW_SHARE, TABLE_KINDS, is_table, table_windows
+from search.answer.tables import TABLE_KINDS, table_runs, table_windows
 from search.retrieval.query import ParsedQuery
 
 MAX_CANDIDATES = 24
@@ -210,12 +210,8 @@ def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> l
     out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
            if usable_sentence(text[a:b]) or (settings and _setting_tail(text[a:b]))]
     if TABLE_KINDS & set(intent.kinds):
-        # A whole passage that reads like a table, else the table-like runs inside prose
-        # ("… Method CLIP Score ↑ FID↓ SJC 0.2979 27.50 … Ours 0.3213 14.98").
-        runs = [(0, len(text))] if is_table(text) else [
-            (a, b) for a, b in sentence_spans(text) if is_table(text[a:b], MIN_ROW_NUMBERS, ROW_SHARE)]
         out += [Sentence(ev, lo + a, lo + b, text[lo + a:lo + b], table=True)
-                for lo, hi in runs for a, b in table_windows(text[lo:hi], words)]
+                for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
+from indexer.sentences import sentence_spans
 from indexer.textproc import fold
 
 TABLE_KINDS = frozenset({"number", "value", "metric", "duration"})
@@ -30,6 +31,36 @@ def is_table(text: str, min_numbers: int = MIN_NUMBERS, share: float = NUMERIC_S
     tokens = text.split()
     numbers = sum(bool(_NUMERIC.match(t)) for t in tokens)
     return numbers >= min_numbers and numbers >= share * len(tokens)
+
+
+ROW_WORDS = 40  # a line this short that does not end a sentence can be a table row
+
+
+def table_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of a passage's table-like parts: the whole passage when it reads
+    like a table; else runs of row lines (the PDF reader writes a table as its caption
+    and then one line per row) and sentences that are a table flattened into prose
+    ("… Method CLIP Score ↑ FID↓ SJC 0.2979 27.50 … Ours 0.3213 14.98"), each holding
+    enough numbers."""
+    if is_table(text):
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    run: tuple[int, int] | None = None
+    offset = 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        tokens = line.split()
+        if tokens and len(tokens) <= ROW_WORDS and not line.rstrip().endswith((".", ":")):
+            run = (run[0], end) if run else (start, end)
+            continue
+        if run:
+            spans.append(run)
+            run = None
+        spans += [(start + a, start + b) for a, b in sentence_spans(line)]
+    if run:
+        spans.append(run)
+    return [(a, b) for a, b in spans if is_table(text[a:b], MIN_ROW_NUMBERS, ROW_SHARE)]
 
 
 def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:

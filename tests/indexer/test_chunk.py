@@ -70,3 +70,26 @@ def test_chinese_machine_summary_is_a_separate_keyword_chunk() -> None:
     assert len(zh) == 1 and "高斯泼溅" in zh[0].text and "音频驱动" in zh[0].text
     assert zh[0].section == "Summary (machine-generated)"
     assert all(c.lang == "en" for c in chunks if c is not zh[0])
+
+
+TABLE = ("Table 1: Quantitative comparison on the test set.\nMethod CSIM ↑ Style ↑\n"
+         "DreamBooth 0.102 0.720\nOurs 0.566 0.730")
+
+
+def test_a_table_stays_whole_with_its_caption_and_rows_on_their_lines() -> None:
+    prose = " ".join(f"Sentence {i} describes the identity loss in detail." for i in range(12))
+    text = f"{prose}\n{TABLE}\nAfter the table the text goes on. " + prose
+    doc = _doc([Passage(section="Experiments", page=5, text=text)])
+    chunks = chunk_document(doc, words=70, overlap=10)
+    holding = [c for c in chunks if "Table 1:" in c.text]
+    assert holding and all(TABLE in c.text for c in holding)  # never cut inside the table
+    assert all(text[c.start:c.end].split() == c.text.split() for c in chunks)
+
+
+def test_a_long_table_is_split_between_rows() -> None:
+    rows = "\n".join(f"Method{i} {i}.1 {i}.2 {i}.3 {i}.4" for i in range(60))
+    text = f"Table 2: Many rows.\n{rows}"
+    chunks = chunk_document(_doc([Passage(section="Appendix", text=text)]), words=50, overlap=0)
+    assert len(chunks) > 3
+    for c in chunks:
+        assert all(len(ln.split()) == 5 or ln.startswith("Table 2") for ln in c.text.split("\n"))

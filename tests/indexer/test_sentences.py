@@ -24,3 +24,13 @@ def test_spans_are_offsets_into_the_text() -> None:
 def test_lower_case_after_a_period_does_not_split() -> None:
     assert split_sentences("We use the data. then more") == ["We use the data. then more"]
     assert split_sentences("Trained by J. Smith. It works.") == ["Trained by J. Smith.", "It works."]
+
+
+def test_table_spans_are_a_caption_line_and_the_rows_after_it() -> None:
+    from indexer.sentences import is_row, table_spans
+
+    text = ("We compare in Table 1.\nTable 1: PSNR per subject.\nMethod PSNR\nOurs 30.59\n"
+            "The table shows that our method is best.\nTable 2: No rows follow this caption.")
+    spans = table_spans(text)
+    assert [text[a:b] for a, b in spans] == ["Table 1: PSNR per subject.\nMethod PSNR\nOurs 30.59"]
+    assert is_row("Ours 0.566 0.730 6.218") and not is_row("It is best.") and not is_row("")

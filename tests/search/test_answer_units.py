@@ -508,3 +508,24 @@ def test_seconds_and_reached_scores_are_asked_for() -> None:
     assert "duration" in intent("处理一张 512×512 的输入大约要多少秒？").kinds
     assert "metric" in intent("What identity similarity and aesthetic score does it reach?").kinds
     assert "metric" not in intent("How does OSEDiff obtain the text prompt?").kinds
+
+
+def test_an_excerpt_quoting_a_table_caption_takes_in_its_rows() -> None:
+    from search.answer.cite import excerpt
+    from search.answer.sentences import Sentence
+    caption = "Our method outperforms the baselines in CSIM, style and aesthetic score."
+    text = (f"Table 1: Quantitative comparison. {caption}\nMethod CSIM Style Aesthetic\n"
+            + "\n".join(f"Baseline{i} 0.{i}01 0.{i}02 5.{i}" for i in range(8))
+            + "\nOurs 0.566 0.730 6.218 After the table, prose goes on for a while here.")
+    start = text.index(caption)
+    got = excerpt(text, [Sentence(0, start, start + len(caption), caption)])
+    assert "Ours 0.566 0.730 6.218" in got and got in text
+
+
+def test_rows_on_their_own_lines_are_a_table_run() -> None:
+    from search.answer.tables import table_runs
+    rows = "\n".join(f"Method{i} {i}.1 {i}.2 {i}.3" for i in range(4))
+    prose = "The prose around the table says what the scores mean and why they differ. " * 3
+    text = f"{prose}\nTable 1: Scores.\n{rows}\n{prose}"
+    runs = table_runs(text)
+    assert len(runs) == 1 and text[runs[0][0]:runs[0][1]] == rows
