@@ -3,7 +3,9 @@
 Chunks never cross a section boundary, so a hit can be cited as paper · section ·
 page. Text is packed sentence by sentence (`indexer.sentences`) to about `chunk_words` words with a small
 overlap; a chunk whose word-piece count would exceed the model's window is split
-further, because sentence-transformers would otherwise truncate it silently.
+further, because sentence-transformers would otherwise truncate it silently. A table
+(caption, header, rows) stays whole up to `chunk_words`: its vector reads the caption
+and header, keyword search every row.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class _Span:
     start: int
     end: int
     page: int | None
+    heading: bool = False  # a short line of its own without a full stop ("3.2 DATASETS")
 
 
 def word_count(text: str) -> int:
@@ -62,9 +65,19 @@ def _sentences(run: list[Passage]) -> list[_Span]:
             if table and start > table[0]:
                 continue  # inside a table already added
             start, end = table or (start, end)
-            spans.append(_Span(passage.text[start:end], offset + start, offset + end, passage.page))
+            text = passage.text[start:end]
+            heading = (len(text.split()) <= HEADING_WORDS and not re.search(r"[.!?:;,]$", text)
+                       and passage.text[end:end + 1] in ("\n", "") and start in _line_starts(passage.text))
+            spans.append(_Span(text, offset + start, offset + end, passage.page, heading))
         offset += len(passage.text) + 1  # passages are joined with one separator character
     return spans
+
+
+HEADING_WORDS = 10
+
+
+def _line_starts(text: str) -> set[int]:
+    return {0, *(m.end() for m in re.finditer("\n", text))}
 
 
 def _split_long(span: _Span, max_words: int) -> list[_Span]:
@@ -128,8 +141,13 @@ def _pack(spans: list[_Span], words: int, overlap: int) -> list[list[_Span]]:
 
 
 def _fit(group: list[_Span], budget: int, count: TokenCounter) -> list[list[_Span]]:
-    """Split a packed group in halves until every part fits the token budget."""
+    """Split a packed group in halves until every part fits the token budget (a table
+    on its own stays whole)."""
     text = " ".join(s.text for s in group)
+    if len(group) == 1 and "\n" in text:
+        # A table (at most `words` words): whole, though its vector reads only the first
+        # word pieces (title, caption, header); keyword search reads all of its rows.
+        return [group]
     if count(text) <= budget or len(group) == 1:
         if len(group) == 1 and count(text) > budget:
             words = max(8, len(text.split()) // 2)
@@ -190,6 +208,16 @@ def _make_chunk(doc: Document, ordinal: int, section: str, spans: list[_Span], l
         page=spans[0].page,
         start=spans[0].start,
         end=spans[-1].end,
-        text=" ".join(s.text for s in spans) if lang == "en" else spans[0].text,
+        text=_joined(spans) if lang == "en" else spans[0].text,
         lang="zh" if lang == "zh" else "en",
     )
+
+
+def _joined(spans: list[_Span]) -> str:
+    """Sentences joined by spaces; a heading and a table on lines of their own, as in
+    their passage (else a heading would read as the start of the sentence after it)."""
+    out = spans[0].text
+    for prev, span in zip(spans, spans[1:], strict=False):
+        own_line = prev.heading or "\n" in prev.text or "\n" in span.text
+        out += ("\n" if own_line else " ") + span.text
+    return out

@@ -55,7 +55,7 @@ def split_sentences(text: str) -> list[str]:
 
 # How the PDF reader writes a table (`indexer.sources.pdf_tables`): its caption on one
 # line, then one line per row. A row is short and does not end a sentence.
-_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s*[A-Z]?\d+\s*[.:|]")
+TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s*[A-Z]?\d+\s*[.:|]")
 ROW_WORDS = 40
 
 
@@ -78,7 +78,7 @@ def table_spans(text: str) -> list[tuple[int, int]]:
     while i < len(lines):
         start, line = lines[i]
         j = i + 1
-        if _TABLE_CAPTION.match(line):
+        if TABLE_CAPTION.match(line):
             while j < len(lines) and is_row(lines[j][1]):
                 j += 1
             if j > i + 1:

@@ -226,7 +226,7 @@ def _tables_after_sentences(order: list[Block]) -> list[Block]:
     out = list(order)
     for i in range(1, len(out) - 1):
         if out[i].table and not out[i - 1].table and not out[i + 1].table and not re.search(
-                r"[.!?:;)\]]\W*$", out[i - 1].text):
+                r"[.!?:;][)\]\"'”’]*$", out[i - 1].text):
             out[i], out[i + 1] = out[i + 1], out[i]
     return out
 

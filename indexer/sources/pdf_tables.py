@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 
+from indexer.sentences import TABLE_CAPTION
 from indexer.sources.pdf_layout import Block, Line, join_lines
 
-_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s*[A-Z]?\d+\s*[.:|]")
 _NUMBER = re.compile(r"^[(\[]?[-+±~≈]?\d+(?:[.,]\d+)*[%)\]]?[↑↓]?$|^[-–—✓✗×/]$")
 _HEADING_LINE = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-H](?:\.\d{1,2})*|[IVX]{1,5})\.?\s+[A-Z]")
 MAX_GAP = 2.0  # body font sizes of white space between a caption and its table, or two rows
@@ -50,7 +50,7 @@ def _prose_line(text: str) -> bool:
 def _tabular(block: Block, body_size: float) -> bool:
     """Whether a block can be part of a table: no running-text line, not a heading or
     a caption, not larger than the running text."""
-    if block.size > 1.05 * body_size or _TABLE_CAPTION.match(block.text):
+    if block.size > 1.05 * body_size or TABLE_CAPTION.match(block.text):
         return False
     if re.match(r"^(?:Figure|Fig\.)\s*[A-Z]?\d+", block.text):
         return False
@@ -121,7 +121,7 @@ def group_tables(blocks: list[Block], width: float, body_size: float) -> list[Bl
         width: page width.
         body_size: the document's running-text font size.
     """
-    captions = [b for b in blocks if _TABLE_CAPTION.match(b.text)]
+    captions = [b for b in blocks if TABLE_CAPTION.match(b.text)]
     used: set[int] = set()
     tables: list[Block] = []
     for caption in sorted(captions, key=lambda b: (b.bbox[1], b.bbox[0])):

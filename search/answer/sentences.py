@@ -208,7 +208,7 @@ def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> l
     """The passage's usable sentences, and for a question about a number its table windows."""
     settings = bool({"value", "number"} & set(intent.kinds))
     out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
-           if usable_sentence(text[a:b]) or (settings and _setting_tail(text[a:b]))]
+           if usable_sentence(text[a:b]) or (settings and _sets_value(text[a:b]))]
     if TABLE_KINDS & set(intent.kinds):
         out += [Sentence(ev, lo + a, lo + b, text[lo + a:lo + b], table=True)
                 for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
@@ -217,12 +217,16 @@ def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> l
 
 # The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".
 _WHERE_SET = re.compile(r"\bwhere\b[^.]{0,80}?=\s*[\d.]+")
+# A short sentence that sets a value: "We used warmup_steps = 4000."
+_SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
 
 
-def _setting_tail(text: str) -> bool:
-    """An equation's closing clause that sets its values: split from its sentence by the
-    equation, so it starts in lower case, yet it is where a weight or constant is given."""
-    return bool(_WHERE_SET.search(text)) and usable_sentence(text[:1].upper() + text[1:])
+def _sets_value(text: str) -> bool:
+    """A sentence that gives a setting though it is no usable sentence: an equation's
+    closing clause, split from its sentence by the equation, so it starts in lower case
+    ("where λ1 = 2"); or a sentence too short to quote on its own ("We used K = 2.")."""
+    short = len(text.split()) >= 3 and bool(_SHORT_SET.match(text.strip()))
+    return short or (bool(_WHERE_SET.search(text)) and usable_sentence(text[:1].upper() + text[1:]))
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:

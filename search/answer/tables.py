@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from indexer.sentences import sentence_spans
+from indexer.sentences import TABLE_CAPTION, is_row, sentence_spans
 from indexer.textproc import fold
 
 TABLE_KINDS = frozenset({"number", "value", "metric", "duration"})
@@ -33,34 +33,36 @@ def is_table(text: str, min_numbers: int = MIN_NUMBERS, share: float = NUMERIC_S
     return numbers >= min_numbers and numbers >= share * len(tokens)
 
 
-ROW_WORDS = 40  # a line this short that does not end a sentence can be a table row
+MIN_CAPTIONED_NUMBERS = 3  # rows under a caption are a table with this many numbers
 
 
 def table_runs(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of a passage's table-like parts: the whole passage when it reads
-    like a table; else runs of row lines (the PDF reader writes a table as its caption
-    and then one line per row) and sentences that are a table flattened into prose
-    ("… Method CLIP Score ↑ FID↓ SJC 0.2979 27.50 … Ours 0.3213 14.98"), each holding
-    enough numbers."""
+    like a table; else the rows after a caption line (the PDF reader writes a table as its
+    caption and then one line per row), other runs of row lines, and sentences that are a
+    table flattened into prose ("… Method CLIP Score ↑ FID↓ SJC 0.2979 27.50 … Ours
+    0.3213 14.98"), each holding enough numbers."""
     if is_table(text):
         return [(0, len(text))]
-    spans: list[tuple[int, int]] = []
-    run: tuple[int, int] | None = None
-    offset = 0
+    spans: list[tuple[int, int, bool]] = []  # start, end, right after a caption
+    run: tuple[int, int, bool] | None = None
+    offset, captioned = 0, False
     for line in text.split("\n"):
         start, end = offset, offset + len(line)
         offset = end + 1
-        tokens = line.split()
-        if tokens and len(tokens) <= ROW_WORDS and not line.rstrip().endswith((".", ":")):
-            run = (run[0], end) if run else (start, end)
+        if is_row(line):
+            run = (run[0], end, run[2]) if run else (start, end, captioned)
             continue
         if run:
             spans.append(run)
             run = None
-        spans += [(start + a, start + b) for a, b in sentence_spans(line)]
+        captioned = bool(TABLE_CAPTION.match(line))
+        spans += [(start + a, start + b, False) for a, b in sentence_spans(line)]
     if run:
         spans.append(run)
-    return [(a, b) for a, b in spans if is_table(text[a:b], MIN_ROW_NUMBERS, ROW_SHARE)]
+    return [(a, b) for a, b, after_caption in spans
+            if is_table(text[a:b], MIN_CAPTIONED_NUMBERS if after_caption else MIN_ROW_NUMBERS,
+                        0.0 if after_caption else ROW_SHARE)]
 
 
 def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
@@ -80,11 +82,24 @@ def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
 
 
 CONTEXT_WORDS = 60  # words of a table's preceding text that score its windows
+CAPTION_WORDS, NEAR_WORDS = 40, 20  # of the caption, and of the rows right before a window
+# A table's caption as the PDF reader writes it: at the start of a line or of a sentence
+# ("… as shown in Table 1." is a mention, not a caption).
+_CAPTION_AT = re.compile(r"(?:^\s*|\n|[.!?]\s)((?:Table|TABLE|Tab\.)\s*[A-Z]?\d+\s*[.:|]\s)")
 
 
 def window_context(before: str, previous: str = "") -> str:
-    """The text that names a table window's rows and columns: the last words before the
-    window in its passage, after those of the previous passage (the caption and header of
-    a table that a chunk boundary cut)."""
-    words = f"{previous} {before}".split()
-    return " ".join(words[-CONTEXT_WORDS:])
+    """The text that names a table window's rows and columns.
+
+    Inside a table the PDF reader kept whole (a caption, then a line per row): the
+    caption's first words, the header line after it and the rows right before the
+    window. Otherwise the last words before the window in its passage, after those of
+    the previous passage (a caption and header that a chunk boundary cut)."""
+    text = f"{previous} {before}"
+    captions = list(_CAPTION_AT.finditer(text))
+    caption = captions[-1] if captions else None
+    if caption and "\n" in text[caption.start(1):]:
+        lines = text[caption.start(1):].split("\n")
+        near = " ".join(lines[2:]).split()[-NEAR_WORDS:]
+        return " ".join([*lines[0].split()[:CAPTION_WORDS], *lines[1].split(), *near])
+    return " ".join(text.split()[-CONTEXT_WORDS:])

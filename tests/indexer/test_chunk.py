@@ -93,3 +93,10 @@ def test_a_long_table_is_split_between_rows() -> None:
     assert len(chunks) > 3
     for c in chunks:
         assert all(len(ln.split()) == 5 or ln.startswith("Table 2") for ln in c.text.split("\n"))
+
+
+def test_a_heading_stays_a_line_of_its_own_in_a_chunk() -> None:
+    text = ("The previous section ends here with a full sentence.\n3.2 CONSTRUCTING MAPS\n"
+            "To handle real images, we first invert them through DDPM-based inversion.")
+    chunks = chunk_document(_doc([Passage(section="Method", text=text)]), words=200)
+    assert "full sentence. 3.2 CONSTRUCTING MAPS\nTo handle real images" in chunks[0].text

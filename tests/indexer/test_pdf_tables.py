@@ -77,6 +77,13 @@ def test_a_table_between_two_halves_of_a_sentence_follows_the_sentence() -> None
     assert order == [left, right, table]
 
 
+def test_a_sentence_ending_in_a_comma_is_not_interrupted_by_a_table() -> None:
+    left = block(line("we use identity shortcuts in all cases (i.e., option A),", 54, 600, 293))
+    table = Block([line("Table 6: Error 1 2 3.", 320, 50, 558)], table=True)
+    right = block(line("so our residual models have the same depth.", 320, 200, 558))
+    assert reading_order([left, table, right], WIDTH, HEIGHT, BODY) == [left, right, table]
+
+
 def test_corpus_tables_keep_caption_header_and_rows_together() -> None:
     text = "\n".join(p.text for p in doc("2309.06895.pdf").passages if p.page == 4)
     lines = text.split("\n")

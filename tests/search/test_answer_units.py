@@ -529,3 +529,21 @@ def test_rows_on_their_own_lines_are_a_table_run() -> None:
     text = f"{prose}\nTable 1: Scores.\n{rows}\n{prose}"
     runs = table_runs(text)
     assert len(runs) == 1 and text[runs[0][0]:runs[0][1]] == rows
+
+
+def test_a_table_window_is_scored_with_its_caption_and_header_not_just_the_rows_before() -> None:
+    from search.answer.tables import window_context
+    caption = ("Table 1: Results of unsupervised segmentation on COCO-Stuff-27. "
+               + "Other results are taken from the papers that report them. " * 4)
+    rows = "\n".join(f"Method{i} (Author et al., 2022) {i}.5" for i in range(12))
+    got = window_context(f"Prose ends here. {caption}\nmIoU (↑) mIoU (↑)\n{rows}\n")
+    assert got.startswith("Table 1: Results of unsupervised segmentation on COCO-Stuff-27.")
+    assert "mIoU (↑) mIoU (↑)" in got and got.endswith("11.5")
+    assert window_context("as shown in Table 1. The text goes on.") == (
+        "as shown in Table 1. The text goes on.")  # a mention is no caption
+
+
+def test_a_short_sentence_that_sets_a_value_can_be_quoted() -> None:
+    from search.answer.sentences import _sets_value
+    assert _sets_value("We used warmup_steps = 4000.") and _sets_value("We set K = 2.")
+    assert not _sets_value("K = 2.") and not _sets_value("This is fine.")
