@@ -144,10 +144,6 @@ def _fit(group: list[_Span], budget: int, count: TokenCounter) -> list[list[_Spa
     """Split a packed group in halves until every part fits the token budget (a table
     on its own stays whole)."""
     text = " ".join(s.text for s in group)
-    if len(group) == 1 and "\n" in text:
-        # A table (at most `words` words): whole, though its vector reads only the first
-        # word pieces (title, caption, header); keyword search reads all of its rows.
-        return [group]
     if count(text) <= budget or len(group) == 1:
         if len(group) == 1 and count(text) > budget:
             words = max(8, len(text.split()) // 2)
