@@ -105,9 +105,9 @@ class Keywords:
         consonant sketch. A λ is a weight."""
         found: set[str] = set()
         for m in _SYMBOL.finditer(unicodedata.normalize("NFKC", text)):  # 𝜆𝑣𝑜𝑙 is λvol
-            sub = m.group(2).lower()
+            sub = (m.group(2) or m.group(4)).lower()
             found |= {k for k in self.weights if _abbreviates(sub, k)}
-            if m.group(1) == "λ":
+            if m.group(1):
                 found |= {k for k in ("weight",) if k in self.weights}
         return found
 
@@ -131,7 +131,8 @@ class Keywords:
 
 _RAW_WORD = re.compile(r"[A-Za-z]+")
 # A loss or its weight written as a symbol: "λattn", "λ_id", "L_{rec}".
-_SYMBOL = re.compile(r"(?<![A-Za-z])([λL])\s?_?\{?([a-z]{2,8})")
+# λattn, L_rec, λVGG (a λ's subscript may be capitals; "LPIPS" is no L with a subscript).
+_SYMBOL = re.compile(r"(?<![A-Za-z])(?:(λ)\s?_?\{?([A-Za-z]{2,8})|(L)\s?_?\{?([a-z]{2,8}))")
 
 
 # "… the Fast Fourier transform (FFT)": words, then the acronym they define.

@@ -10,6 +10,7 @@ passage that reads like a table offers windows around the question's words and a
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Set as AbstractSet
 
 from indexer.sentences import TABLE_CAPTION, is_row, sentence_spans
@@ -68,8 +69,7 @@ def table_runs(text: str) -> list[tuple[int, int]]:
 def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
     """(start, end) character spans of windows around the anchor words, overlaps merged."""
     tokens = list(_TOKEN.finditer(text))
-    anchors = [i for i, m in enumerate(tokens)
-               if fold(m.group(0).strip(".,;:()[]").lower()) in words | {OWN_ROW}]
+    anchors = [i for i, m in enumerate(tokens) if _forms(m.group(0)) & (words | {OWN_ROW})]
     spans: list[tuple[int, int]] = []
     for i in anchors:
         lo, hi = max(0, i - BEFORE), min(len(tokens) - 1, i + AFTER)
@@ -79,6 +79,12 @@ def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+def _forms(token: str) -> set[str]:
+    """A table cell as a word: folded, and a formula symbol's subscript (𝜆VGG is VGG's)."""
+    word = unicodedata.normalize("NFKC", token).strip(".,;:()[]").lower()
+    return {fold(word), fold(word.lstrip("λ"))}
 
 
 CONTEXT_WORDS = 60  # words of a table's preceding text that score its windows
