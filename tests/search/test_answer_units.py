@@ -432,6 +432,9 @@ def test_a_formula_symbol_counts_as_the_words_it_abbreviates() -> None:
     assert "reconstruction" in keywords.tokens("Lrec is small.")
     assert {"volume", "weight"} <= keywords.tokens("We set 𝜆𝑣𝑜𝑙 = 0.01.")  # math italic
     assert "weight" not in keywords.tokens("The loss is small.")
+    vgg = Keywords({"vgg": 2.0, "pip": 1.0, "weight": 1.0})
+    assert {"vgg", "weight"} <= vgg.tokens("𝜆VGG 0.1 𝜆GAN 0.005")  # capital subscripts
+    assert "pip" not in vgg.tokens("LPIPS is low.")  # a metric, not L with a subscript
 
 
 def test_a_symbol_defined_as_the_count_asked_for_stands_for_it() -> None:
@@ -547,3 +550,11 @@ def test_a_short_sentence_that_sets_a_value_can_be_quoted() -> None:
     from search.answer.sentences import _sets_value
     assert _sets_value("We used warmup_steps = 4000.") and _sets_value("We set K = 2.")
     assert not _sets_value("K = 2.") and not _sets_value("This is fine.")
+
+
+def test_a_formula_symbol_in_a_table_is_the_word_it_abbreviates() -> None:
+    from search.answer.tables import table_windows
+    table = ("Parameter Value Parameter Value 𝑁𝑚𝑒𝑠ℎ 7306 𝑁𝑝𝑟𝑖𝑚 16384 𝑀 8 "
+             + " ".join(f"x{i} {i}.5" for i in range(30)) + " 𝜆VGG 0.1 𝜆GAN 0.005")
+    spans = table_windows(table, {"vgg"})
+    assert len(spans) == 1 and table[spans[0][0]:spans[0][1]].endswith("𝜆VGG 0.1 𝜆GAN 0.005")
