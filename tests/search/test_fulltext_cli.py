@@ -155,8 +155,10 @@ def test_fulltext_command_end_to_end(tmp_path: Path, embedder: Embedder, pdfs: P
 def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path: Path, embedder: Embedder,
                                                       pdfs: PdfServer) -> None:
     data_dir = metadata_index(tmp_path, embedder, list(PAPERS))
+    # 4 s between downloads: the interrupt must land while papers are left, even when a
+    # loaded machine delays this poll (at 2 s, a run once finished before it).
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_PROXY": "127.0.0.1",
-           "AVATAR_SCHOLAR_PDF_URL": pdfs.url, "AVATAR_SCHOLAR_PDF_DELAY_SECONDS": "2"}
+           "AVATAR_SCHOLAR_PDF_URL": pdfs.url, "AVATAR_SCHOLAR_PDF_DELAY_SECONDS": "4"}
     proc = subprocess.Popen([sys.executable, "-m", "search", "-q", "--data-dir", str(data_dir),
                              "fulltext", "--batch", "1"], env=env, cwd=REPO, text=True,
                             stderr=subprocess.PIPE)
