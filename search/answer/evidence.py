@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indexer.models import Paper
+from indexer.textproc import tokenize
 from search.answer.question import Intent, section_fit, supplies
 from search.models import Hit, PassageHit
 from search.retrieval.engine import Searcher
@@ -29,6 +30,8 @@ LEAD_MARGIN = 0.3  # paper-score lead over the runner-up that makes one paper "t
 TOP_BODIES = 2  # for a specific question, the top papers whose whole body is searched
 BROAD_PAPERS = 8  # for a broad question, the top papers each searched for its best passages
 BROAD_PASSAGES = 3
+FACT_PASSAGES = 10  # more passages of a focus paper, found by the question's fact words
+MIN_FACT_WORDS = 2
 
 
 @dataclass
@@ -64,6 +67,16 @@ def focus_papers(q: ParsedQuery, hits: list[Hit], want: Intent,
     return list(dict.fromkeys(named))
 
 
+def _fact_query(q: ParsedQuery, paper: Paper) -> str:
+    """The question without the words of the paper's title and abstract: inside that paper
+    they match its introduction, not the passage with the fact ("… the streaming method
+    with anchor-driven Gaussians …: its PSNR on Meeting Room?"). Empty when little is left."""
+    known = set(tokenize(f"{paper.title} {paper.abstract}"))
+    words = q.dense_text.split()
+    kept = [w for w in words if not ((tokens := set(tokenize(w))) and tokens <= known)]
+    return " ".join(kept) if MIN_FACT_WORDS <= len(kept) < len(words) else ""
+
+
 def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
            names: list[tuple[str, str]]) -> list[Evidence]:
     """Passages for the question, best first, each scored with its paper's rank; `names`
@@ -89,6 +102,10 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
         k = NAMED_PASSAGES if pid in named else FOCUS_PASSAGES
         for passage in searcher.passages(q, k=k, papers=[pid]).passages:
             add(passage, pid in named)
+        if fact := _fact_query(q, searcher.paper(pid)):
+            for passage in searcher.passages(fact, k=FACT_PASSAGES, papers=[pid]).passages:
+                if passage.chunk_id not in found:
+                    add(passage, pid in named)
     if not want.specific and not named:  # lines of work: every top paper's best passages
         for hit in hits[:BROAD_PAPERS]:
             for passage in searcher.passages(q, k=BROAD_PASSAGES, papers=[hit.paper_id]).passages:

@@ -558,3 +558,16 @@ def test_a_formula_symbol_in_a_table_is_the_word_it_abbreviates() -> None:
              + " ".join(f"x{i} {i}.5" for i in range(30)) + " 𝜆VGG 0.1 𝜆GAN 0.005")
     spans = table_windows(table, {"vgg"})
     assert len(spans) == 1 and table[spans[0][0]:spans[0][1]].endswith("𝜆VGG 0.1 𝜆GAN 0.005")
+
+
+def test_a_focus_paper_is_also_searched_without_the_words_that_describe_it() -> None:
+    from search.answer.evidence import _fact_query
+    from search.retrieval.query import parse_query
+    p = paper("x", "Instant Gaussian Stream: Streaming Dynamic Scene Reconstruction",
+              "We drive Gaussian motion with anchor points and key frames.")
+    q = parse_query("In the streaming method that drives Gaussian motion with anchor points,"
+                    " what PSNR does it reach on the Meeting Room dataset?")
+    fact = _fact_query(q, p)
+    assert "psnr" in fact.lower() and "meeting" in fact.lower()
+    assert "anchor" not in fact.lower() and "streaming" not in fact.lower()
+    assert _fact_query(parse_query("Gaussian streaming anchor"), p) == ""  # nothing left
