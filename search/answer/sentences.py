@@ -24,7 +24,7 @@ from indexer.sentences import sentence_spans
 from indexer.textproc import has_cjk, tokenize
 from search.answer.evidence import Evidence
 from search.answer.extract import usable_sentence
-from search.answer.question import Intent, describes_method, focus_share, supplies
+from search.answer.question import Intent, Kind, describes_method, focus_share, supplies
 from search.answer.tables import TABLE_KINDS, table_runs, table_windows
 from search.retrieval.query import ParsedQuery
 
@@ -207,9 +207,8 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
 
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:
     """The passage's usable sentences, and for a question about a number its table windows."""
-    settings = bool({"value", "number"} & set(intent.kinds))
     out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
-           if usable_sentence(text[a:b]) or (settings and _sets_value(text[a:b]))]
+           if usable_sentence(text[a:b]) or _gives_fact(text[a:b], intent.kinds)]
     if TABLE_KINDS & set(intent.kinds):
         out += [Sentence(ev, lo + a, lo + b, text[lo + a:lo + b], table=True)
                 for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
@@ -222,12 +221,23 @@ _WHERE_SET = re.compile(r"\bwhere\b[^.]{0,80}?=\s*[\d.]+")
 _SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
 
 
-def _sets_value(text: str) -> bool:
-    """A sentence that gives a setting though it is no usable sentence: an equation's
-    closing clause, split from its sentence by the equation, so it starts in lower case
-    ("where λ1 = 2"); or a sentence too short to quote on its own ("We used K = 2.")."""
-    short = len(text.split()) >= 3 and bool(_SHORT_SET.match(text.strip()))
-    return short or (bool(_WHERE_SET.search(text)) and usable_sentence(text[:1].upper() + text[1:]))
+_SHORT = re.compile(r"^[A-Z][^.]{0,60}\.$")
+
+
+def _gives_fact(text: str, kinds: tuple[Kind, ...]) -> bool:
+    """A sentence that gives the kind of fact asked though it is no usable sentence: an
+    equation's closing clause, split from its sentence by the equation, so it starts in
+    lower case ("where λ1 = 2"); or a sentence too short to quote on its own ("We used
+    K = 2.", "Training takes approximately 4 days.")."""
+    text, asked = text.strip(), set(kinds)
+    if {"value", "number"} & asked:
+        if _WHERE_SET.search(text) and usable_sentence(text[:1].upper() + text[1:]):
+            return True
+        if len(text.split()) >= 3 and _SHORT_SET.match(text):
+            return True
+    timed = asked & {"duration", "hardware"}
+    return bool(timed) and len(text.split()) >= 3 and bool(_SHORT.match(text)) and supplies(
+        text, tuple(sorted(timed))) > 0
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:

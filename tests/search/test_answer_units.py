@@ -547,9 +547,12 @@ def test_a_table_window_is_scored_with_its_caption_and_header_not_just_the_rows_
 
 
 def test_a_short_sentence_that_sets_a_value_can_be_quoted() -> None:
-    from search.answer.sentences import _sets_value
-    assert _sets_value("We used warmup_steps = 4000.") and _sets_value("We set K = 2.")
-    assert not _sets_value("K = 2.") and not _sets_value("This is fine.")
+    from search.answer.sentences import _gives_fact
+    assert _gives_fact("We used warmup_steps = 4000.", ("value",)) and _gives_fact("We set K = 2.", ("number",))
+    assert not _gives_fact("K = 2.", ("value",)) and not _gives_fact("This is fine.", ("value",))
+    assert _gives_fact("Training takes approximately 4 days.", ("duration",))
+    assert not _gives_fact("Training takes approximately 4 days.", ("dataset",))
+    assert not _gives_fact("See Section 4.", ("duration",))
 
 
 def test_a_formula_symbol_in_a_table_is_the_word_it_abbreviates() -> None:
