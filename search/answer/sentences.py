@@ -208,7 +208,8 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:
     """The passage's usable sentences, and for a question about a number its table windows."""
     out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
-           if usable_sentence(text[a:b]) or _gives_fact(text[a:b], intent.kinds)]
+           if usable_sentence(text[a:b]) or _gives_fact(text[a:b], intent.kinds)
+           or _long_sentence(text[a:b])]
     if TABLE_KINDS & set(intent.kinds):
         out += [Sentence(ev, lo + a, lo + b, text[lo + a:lo + b], table=True)
                 for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
@@ -219,6 +220,18 @@ def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> l
 _WHERE_SET = re.compile(r"\bwhere\b[^.]{0,80}?=\s*[\d.]+")
 # A short sentence that sets a value: "We used warmup_steps = 4000."
 _SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
+
+
+LONG_WORDS = 100  # a sentence this long still states a fact in a paper's body
+
+
+def _long_sentence(text: str) -> bool:
+    """A complete sentence over the quotable length ("We render each of the 25K objects
+    from four viewpoints … and lit with 12 different lighting conditions.")."""
+    words = text.split()
+    return (70 < len(words) <= LONG_WORDS and text.rstrip()[-1] in ".!?"
+            and usable_sentence(" ".join(words[:60]) + ".")
+            and usable_sentence(" ".join(words[-60:])[:1].upper() + " ".join(words[-60:])[1:]))
 
 
 _SHORT = re.compile(r"^[A-Z][^.]{0,60}\.$")

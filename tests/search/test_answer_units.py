@@ -574,3 +574,13 @@ def test_a_focus_paper_is_also_searched_without_the_words_that_describe_it() -> 
     assert "psnr" in fact.lower() and "meeting" in fact.lower()
     assert "anchor" not in fact.lower() and "streaming" not in fact.lower()
     assert _fact_query(parse_query("Gaussian streaming anchor"), p) == ""  # nothing left
+
+
+def test_a_long_complete_sentence_from_a_body_can_be_quoted() -> None:
+    from search.answer.sentences import _long_sentence
+    long = ("We render each of the synthetic objects from four viewpoints uniformly sampled on "
+            "the hemisphere " + "with a radius sampled at random, " * 12
+            + "and each view is lit with 12 different lighting conditions.")
+    assert 70 < len(long.split()) <= 100 and _long_sentence(long)
+    assert not _long_sentence(long[:-1])  # no full stop: a fragment
+    assert not _long_sentence(" ".join(["0.5 1.2 3.4"] * 30) + ".")  # numbers, a table
