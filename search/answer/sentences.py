@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.model_spec import Embedder
-from indexer.sentences import sentence_spans
 from indexer.textproc import has_cjk, tokenize
 from search.answer.evidence import Evidence
-from search.answer.extract import usable_sentence
-from search.answer.question import Intent, Kind, describes_method, focus_share, supplies
-from search.answer.tables import TABLE_KINDS, table_runs, table_windows
+from search.answer.question import Intent, describes_method, focus_share, supplies
+from search.answer.quotable import quotable_spans
 from search.retrieval.query import ParsedQuery
 
 MAX_CANDIDATES = 24
@@ -206,51 +204,9 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
 
 
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:
-    """The passage's usable sentences, and for a question about a number its table windows."""
-    out = [Sentence(ev, a, b, text[a:b]) for a, b in sentence_spans(text)
-           if usable_sentence(text[a:b]) or _gives_fact(text[a:b], intent.kinds)
-           or _long_sentence(text[a:b])]
-    if TABLE_KINDS & set(intent.kinds):
-        out += [Sentence(ev, lo + a, lo + b, text[lo + a:lo + b], table=True)
-                for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
-    return out
-
-
-# The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".
-_WHERE_SET = re.compile(r"\bwhere\b[^.]{0,80}?=\s*[\d.]+")
-# A short sentence that sets a value: "We used warmup_steps = 4000."
-_SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
-
-
-LONG_WORDS = 100  # a sentence this long still states a fact in a paper's body
-
-
-def _long_sentence(text: str) -> bool:
-    """A complete sentence over the quotable length ("We render each of the 25K objects
-    from four viewpoints … and lit with 12 different lighting conditions.")."""
-    words = text.split()
-    return (70 < len(words) <= LONG_WORDS and text.rstrip()[-1] in ".!?"
-            and usable_sentence(" ".join(words[:60]) + ".")
-            and usable_sentence(" ".join(words[-60:])[:1].upper() + " ".join(words[-60:])[1:]))
-
-
-_SHORT = re.compile(r"^[A-Z][^.]{0,60}\.$")
-
-
-def _gives_fact(text: str, kinds: tuple[Kind, ...]) -> bool:
-    """A sentence that gives the kind of fact asked though it is no usable sentence: an
-    equation's closing clause, split from its sentence by the equation, so it starts in
-    lower case ("where λ1 = 2"); or a sentence too short to quote on its own ("We used
-    K = 2.", "Training takes approximately 4 days.")."""
-    text, asked = text.strip(), set(kinds)
-    if {"value", "number"} & asked:
-        if _WHERE_SET.search(text) and usable_sentence(text[:1].upper() + text[1:]):
-            return True
-        if len(text.split()) >= 3 and _SHORT_SET.match(text):
-            return True
-    timed = asked & {"duration", "hardware"}
-    return bool(timed) and len(text.split()) >= 3 and bool(_SHORT.match(text)) and supplies(
-        text, tuple(sorted(timed))) > 0
+    """The passage's quotable sentences and table windows (`quotable.quotable_spans`)."""
+    return [Sentence(ev, a, b, text[a:b], table=table)
+            for a, b, table in quotable_spans(text, intent.kinds, words)]
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:

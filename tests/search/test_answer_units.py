@@ -547,7 +547,7 @@ def test_a_table_window_is_scored_with_its_caption_and_header_not_just_the_rows_
 
 
 def test_a_short_sentence_that_sets_a_value_can_be_quoted() -> None:
-    from search.answer.sentences import _gives_fact
+    from search.answer.quotable import _gives_fact
     assert _gives_fact("We used warmup_steps = 4000.", ("value",)) and _gives_fact("We set K = 2.", ("number",))
     assert not _gives_fact("K = 2.", ("value",)) and not _gives_fact("This is fine.", ("value",))
     assert _gives_fact("Training takes approximately 4 days.", ("duration",))
@@ -577,7 +577,7 @@ def test_a_focus_paper_is_also_searched_without_the_words_that_describe_it() -> 
 
 
 def test_a_long_complete_sentence_from_a_body_can_be_quoted() -> None:
-    from search.answer.sentences import _long_sentence
+    from search.answer.quotable import _long_sentence
     long = ("We render each of the synthetic objects from four viewpoints uniformly sampled on "
             "the hemisphere " + "with a radius sampled at random, " * 12
             + "and each view is lit with 12 different lighting conditions.")

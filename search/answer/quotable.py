@@ -1,0 +1,63 @@
+"""What a passage offers to quote for a question: its usable sentences, the sentences
+that give the asked fact though they are too short or too long to quote as a rule, and,
+for a question about a number, windows of its tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+
+from indexer.sentences import sentence_spans
+from search.answer.extract import usable_sentence
+from search.answer.question import Kind, supplies
+from search.answer.tables import TABLE_KINDS, table_runs, table_windows
+
+
+def quotable_spans(text: str, kinds: tuple[Kind, ...],
+                   words: AbstractSet[str]) -> list[tuple[int, int, bool]]:
+    """(start, end, is a table window) of what the passage offers to quote: its usable
+    sentences, and for a question about a number its table windows around `words`."""
+    out = [(a, b, False) for a, b in sentence_spans(text)
+           if usable_sentence(text[a:b]) or _gives_fact(text[a:b], kinds)
+           or _long_sentence(text[a:b])]
+    if TABLE_KINDS & set(kinds):
+        out += [(lo + a, lo + b, True)
+                for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
+    return out
+
+
+# The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".
+_WHERE_SET = re.compile(r"\bwhere\b[^.]{0,80}?=\s*[\d.]+")
+# A short sentence that sets a value: "We used warmup_steps = 4000."
+_SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
+
+
+LONG_WORDS = 100  # a sentence this long still states a fact in a paper's body
+
+
+def _long_sentence(text: str) -> bool:
+    """A complete sentence over the quotable length ("We render each of the 25K objects
+    from four viewpoints … and lit with 12 different lighting conditions.")."""
+    words = text.split()
+    return (70 < len(words) <= LONG_WORDS and text.rstrip()[-1] in ".!?"
+            and usable_sentence(" ".join(words[:60]) + ".")
+            and usable_sentence(" ".join(words[-60:])[:1].upper() + " ".join(words[-60:])[1:]))
+
+
+_SHORT = re.compile(r"^[A-Z][^.]{0,60}\.$")
+
+
+def _gives_fact(text: str, kinds: tuple[Kind, ...]) -> bool:
+    """A sentence that gives the kind of fact asked though it is no usable sentence: an
+    equation's closing clause, split from its sentence by the equation, so it starts in
+    lower case ("where λ1 = 2"); or a sentence too short to quote on its own ("We used
+    K = 2.", "Training takes approximately 4 days.")."""
+    text, asked = text.strip(), set(kinds)
+    if {"value", "number"} & asked:
+        if _WHERE_SET.search(text) and usable_sentence(text[:1].upper() + text[1:]):
+            return True
+        if len(text.split()) >= 3 and _SHORT_SET.match(text):
+            return True
+    timed = asked & {"duration", "hardware"}
+    return bool(timed) and len(text.split()) >= 3 and bool(_SHORT.match(text)) and supplies(
+        text, tuple(sorted(timed))) > 0
