@@ -4,8 +4,8 @@ Chunks never cross a section boundary, so a hit can be cited as paper · section
 page. Text is packed sentence by sentence (`indexer.sentences`) to about `chunk_words` words with a small
 overlap; a chunk whose word-piece count would exceed the model's window is split
 further, because sentence-transformers would otherwise truncate it silently. A table
-(caption, header, rows) stays whole up to `chunk_words`: its vector reads the caption
-and header, keyword search every row.
+(its caption, then a line per row) is packed as one span, on lines of its own, and split
+only between rows.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from indexer.models import Chunk, Document, Passage
 from indexer.sentences import sentence_spans, table_spans
 
 TokenCounter = Callable[[str], int]
+HEADING_WORDS = 10  # a line of its own this short, without a full stop, is a heading
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -54,8 +55,8 @@ def _section_runs(passages: Iterable[Passage]) -> list[list[Passage]]:
 def _sentences(run: list[Passage]) -> list[_Span]:
     """Split a section's passages into sentences, keeping page and character offsets.
 
-    A table (its caption, then a line per row) is one span, lines kept, so a chunk holds
-    a table whole with the caption and header that say what its numbers are."""
+    A table (its caption, then a line per row) is one span, lines kept, so a chunk that
+    fits it holds the caption and header that say what its numbers are."""
     spans: list[_Span] = []
     offset = 0
     for passage in run:
@@ -71,9 +72,6 @@ def _sentences(run: list[Passage]) -> list[_Span]:
             spans.append(_Span(text, offset + start, offset + end, passage.page, heading))
         offset += len(passage.text) + 1  # passages are joined with one separator character
     return spans
-
-
-HEADING_WORDS = 10
 
 
 def _line_starts(text: str) -> set[int]:
@@ -141,8 +139,7 @@ def _pack(spans: list[_Span], words: int, overlap: int) -> list[list[_Span]]:
 
 
 def _fit(group: list[_Span], budget: int, count: TokenCounter) -> list[list[_Span]]:
-    """Split a packed group in halves until every part fits the token budget (a table
-    on its own stays whole)."""
+    """Split a packed group in halves until every part fits the token budget."""
     text = " ".join(s.text for s in group)
     if count(text) <= budget or len(group) == 1:
         if len(group) == 1 and count(text) > budget:

@@ -61,8 +61,8 @@ class Line:
 
 @dataclass
 class Block:
-    """A run of lines PyMuPDF grouped together (usually a paragraph), or a table's caption
-    or row (`indexer.sources.pdf_tables`)."""
+    """A run of lines PyMuPDF grouped together (usually a paragraph), or a table: its
+    caption, then one line per row (`indexer.sources.pdf_tables`)."""
 
     lines: list[Line]
     table: bool = False
