@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.models import Chunk, Document, Passage
-from indexer.sentences import sentence_spans, table_spans
+from indexer.sentences import lines_with_offsets, sentence_spans, table_spans
 
 TokenCounter = Callable[[str], int]
 HEADING_WORDS = 10  # a line of its own this short, without a full stop, is a heading
@@ -68,14 +68,11 @@ def _sentences(run: list[Passage]) -> list[_Span]:
             start, end = table or (start, end)
             text = passage.text[start:end]
             heading = (len(text.split()) <= HEADING_WORDS and not re.search(r"[.!?:;,]$", text)
-                       and passage.text[end:end + 1] in ("\n", "") and start in _line_starts(passage.text))
+                       and passage.text[end:end + 1] in ("\n", "")
+                       and passage.text[start - 1:start] in ("\n", ""))
             spans.append(_Span(text, offset + start, offset + end, passage.page, heading))
         offset += len(passage.text) + 1  # passages are joined with one separator character
     return spans
-
-
-def _line_starts(text: str) -> set[int]:
-    return {0, *(m.end() for m in re.finditer("\n", text))}
 
 
 def _split_long(span: _Span, max_words: int) -> list[_Span]:
@@ -97,13 +94,11 @@ def _split_rows(span: _Span, max_words: int) -> list[_Span]:
     """A table's lines packed into pieces of at most `max_words` (a longer line alone)."""
     pieces: list[_Span] = []
     lines: list[tuple[int, str]] = []
-    offset = 0
-    for line in span.text.split("\n"):
+    for offset, line in lines_with_offsets(span.text):
         if lines and sum(len(t.split()) for _, t in lines) + len(line.split()) > max_words:
             pieces.append(_rows_span(span, lines))
             lines = []
         lines.append((offset, line))
-        offset += len(line) + 1
     pieces.append(_rows_span(span, lines))
     return [p for piece in pieces for p in _split_long(piece, max_words)]
 

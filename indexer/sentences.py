@@ -65,14 +65,20 @@ def is_row(line: str) -> bool:
     return 0 < len(tokens) <= ROW_WORDS and not line.rstrip().endswith((".", ":"))
 
 
+def lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    """The lines of a text, each with the offset where it starts."""
+    out: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
 def table_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the tables in a text: a caption line ("Table 2: …") and the
     row lines right after it (at least one)."""
-    lines: list[tuple[int, str]] = []
-    offset = 0
-    for line in text.split("\n"):
-        lines.append((offset, line))
-        offset += len(line) + 1
+    lines = lines_with_offsets(text)
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(lines):

@@ -71,10 +71,14 @@ def _fact_query(q: ParsedQuery, paper: Paper) -> str:
     """The question without the words of the paper's title and abstract: inside that paper
     they match its introduction, not the passage with the fact ("… the streaming method
     with anchor-driven Gaussians …: its PSNR on Meeting Room?"). Empty when little is left."""
-    known = set(tokenize(f"{paper.title} {paper.abstract}"))
     words = q.dense_text.split()
-    kept = [w for w in words if not ((tokens := set(tokenize(w))) and tokens <= known)]
+    kept = unknown_words(words, set(tokenize(f"{paper.title} {paper.abstract}")))
     return " ".join(kept) if MIN_FACT_WORDS <= len(kept) < len(words) else ""
+
+
+def unknown_words(words: list[str], known: set[str]) -> list[str]:
+    """The words of a query that say more than `known` tokens (a paper's title, say)."""
+    return [w for w in words if not ((tokens := set(tokenize(w))) and tokens <= known)]
 
 
 def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,

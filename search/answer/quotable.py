@@ -39,9 +39,10 @@ def _long_sentence(text: str) -> bool:
     """A complete sentence over the quotable length ("We render each of the 25K objects
     from four viewpoints … and lit with 12 different lighting conditions.")."""
     words = text.split()
-    return (70 < len(words) <= LONG_WORDS and text.rstrip()[-1] in ".!?"
-            and usable_sentence(" ".join(words[:60]) + ".")
-            and usable_sentence(" ".join(words[-60:])[:1].upper() + " ".join(words[-60:])[1:]))
+    if not 70 < len(words) <= LONG_WORDS or text.rstrip()[-1] not in ".!?":
+        return False
+    tail = " ".join(words[-60:])
+    return usable_sentence(" ".join(words[:60]) + ".") and usable_sentence(tail[:1].upper() + tail[1:])
 
 
 _SHORT = re.compile(r"^[A-Z][^.]{0,60}\.$")

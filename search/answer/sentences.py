@@ -21,7 +21,7 @@ import numpy as np
 
 from indexer.model_spec import Embedder
 from indexer.textproc import has_cjk, tokenize
-from search.answer.evidence import Evidence
+from search.answer.evidence import Evidence, unknown_words
 from search.answer.question import Intent, describes_method, focus_share, supplies
 from search.answer.quotable import quotable_spans
 from search.retrieval.query import ParsedQuery
@@ -252,8 +252,7 @@ def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evide
     words = q.dense_text.split()
     out: dict[str, str] = {}
     for paper in {evidence[s.ev].paper.paper_id: evidence[s.ev].paper for s in sentences}.values():
-        title = set(tokenize(paper.title))
-        kept = [w for w in words if not ((tokens := set(tokenize(w))) and tokens <= title)]
+        kept = unknown_words(words, set(tokenize(paper.title)))
         if len(kept) < len(words) and kept:
             out[paper.paper_id] = " ".join(kept)
     return out

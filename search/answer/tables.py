@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Set as AbstractSet
 
-from indexer.sentences import TABLE_CAPTION, is_row, sentence_spans
+from indexer.sentences import TABLE_CAPTION, is_row, lines_with_offsets, sentence_spans
 from indexer.textproc import fold
 
 TABLE_KINDS = frozenset({"number", "value", "metric", "duration"})
@@ -47,10 +47,9 @@ def table_runs(text: str) -> list[tuple[int, int]]:
         return [(0, len(text))]
     spans: list[tuple[int, int, bool]] = []  # start, end, right after a caption
     run: tuple[int, int, bool] | None = None
-    offset, captioned = 0, False
-    for line in text.split("\n"):
-        start, end = offset, offset + len(line)
-        offset = end + 1
+    captioned = False
+    for start, line in lines_with_offsets(text):
+        end = start + len(line)
         if is_row(line):
             run = (run[0], end, run[2]) if run else (start, end, captioned)
             continue
