@@ -75,9 +75,9 @@ _DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. 
 _QUANTITY = re.compile(r"^(?!(?:19|20)\d\d$)(?:[~≈]?\d+(?:[.,]\d+)*[kKmMbB%×x]?|one|two|three|four|five|six|seven"
                        r"|eight|nine|ten|twelve|sixteen|twenty|hundred|thousand)$", re.I)
 _SETTING = re.compile(r"=|\u00d7|×|λ|\b\d+(?:\.\d+)?\s*(?:%|k\b|m\b|e-?\d)|\d+(?:\.\d+)?e-\d", re.I)
-_DURATION = re.compile(r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|ten|twelve|several|a few)"
+_DURATION = re.compile(r"\b(?:\d+(?:[.,]\d+)*\s*[kM]?|one|two|three|four|five|six|ten|twelve|several|a few)"
                        r"\s*(?:-\s*)?(?:hours?|hrs?|h\b|days?|minutes?|mins?|seconds?|secs?|weeks?"
-                       r"|epochs?|iterations?)|\btime\s*\((?:s|ms|sec|min|h)\)|\b\d+(?:\.\d+)?\s*(?:ms|s)\b"
+                       r"|epochs?|iterations?|(?:training |optimi[sz]ation )?steps)|\btime\s*\((?:s|ms|sec|min|h)\)|\b\d+(?:\.\d+)?\s*(?:ms|s)\b"
                        r"|\bfps\b", re.I)
 _METRIC = re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|dB)|\b(?:PSNR|SSIM|LPIPS|FID|KID|FVD|IS|mIoU|IoU|mAP|AP|AUC"
                      r"|BLEU|F1|FPS|[Aa]ccuracy)\b[^.]{0,40}?\d")
@@ -87,8 +87,11 @@ _USES_NAME = re.compile(r"\b(?:use[sd]?|using|adopt(?:s|ed)?|employ(?:s|ed)?|lev
                         r"|utiliz(?:e|es|ed|ing)|built (?:up)?on|based on|rel(?:y|ies) on|follow(?:s|ing)?)"
                         r"\s+(?:the\s+|an?\s+)?(?:pre-?trained\s+|off-the-shelf\s+|publicly available\s+)?"
                         r"(?-i:[A-Z][\w.-]*[A-Z0-9][\w.-]*|[A-Z][a-z]+(?:\s+[A-Z][\w-]*)+)", re.I)
+# A device by its model ("V100", "TPUv3") or counted ("8 GPUs", "a single GPU"); "modern
+# hardware accelerators like GPUs and TPUs" names no hardware that was used.
 _HARDWARE = re.compile(r"\b(?:A100|V100|H100|A6000|A40|A10|P100|T4|TITAN|RTX|GTX|\d{4}\s*Ti|[234]0[789]0"
-                       r"|TPU|GPUs?|NVIDIA|Tesla)\b", re.I)
+                       r"|TPU\s?v?\d|NVIDIA|Tesla)\b|\b(?:\d+|one|two|three|four|eight|single|a|an)\b\s*"
+                       r"(?:×\s*\d+\s+)?(?:[\w-]+\s+)?[GT]PUs?\b", re.I)
 _DATA_WORDS = re.compile(r"datasets?|benchmarks?|\bdata\b|collected|captured|trained (?:on|with)"
                          r"|evaluate[ds]? on|training set|test set", re.I)
 _PLACE = re.compile(r"\b(?:placed|mounted|attached|located|positioned|worn|installed|put)\s+"

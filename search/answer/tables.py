@@ -50,7 +50,9 @@ def table_runs(text: str) -> list[tuple[int, int]]:
     captioned = False
     for start, line in lines_with_offsets(text):
         end = start + len(line)
-        if is_row(line):
+        # A caption line ending in its header ("Table 1. … settings. Method IS ↑ FVD ↓")
+        # reads like a row, but it opens the table rather than continuing one.
+        if is_row(line) and not TABLE_CAPTION.match(line):
             run = (run[0], end, run[2]) if run else (start, end, captioned)
             continue
         if run:
@@ -100,11 +102,11 @@ def window_context(before: str, previous: str = "") -> str:
     caption's first words, the header line after it and the rows right before the
     window. Otherwise the last words before the window in its passage, after those of
     the previous passage (a caption and header that a chunk boundary cut)."""
-    text = f"{previous} {before}"
+    text = f"{previous}\n{before}"  # a passage boundary ends a line
     captions = list(_CAPTION_AT.finditer(text))
     caption = captions[-1] if captions else None
-    if caption and "\n" in text[caption.start(1):]:
-        lines = text[caption.start(1):].split("\n")
+    lines = text[caption.start(1):].split("\n") if caption else []
+    if len(lines) > 1 and (is_row(lines[1]) or not lines[1].strip()):  # a caption, then rows
         near = " ".join(lines[2:]).split()[-NEAR_WORDS:]
         return " ".join([*lines[0].split()[:CAPTION_WORDS], *lines[1].split(), *near])
     return " ".join(text.split()[-CONTEXT_WORDS:])

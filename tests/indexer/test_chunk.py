@@ -95,6 +95,19 @@ def test_a_long_table_is_split_between_rows() -> None:
         assert all(len(ln.split()) == 5 or ln.startswith("Table 2") for ln in c.text.split("\n"))
 
 
+def test_rows_split_from_their_caption_repeat_its_opening() -> None:
+    rows = "\n".join(f"Method{i} (Author et al., 2022) {i}.4" for i in range(40))
+    caption = ("Table 1: Results of unsupervised segmentation on COCO-Stuff-27. Other results "
+               "are taken from the papers that report them.")
+    chunks = chunk_document(_doc([Passage(section="Experiments", text=f"{caption}\n{rows}")]),
+                            words=60, overlap=0)
+    head = "Table 1: Results of unsupervised segmentation on COCO-Stuff-27."
+    assert len(chunks) > 2 and chunks[0].text.startswith(caption)
+    for c in chunks[1:]:  # later pieces say which table their rows belong to
+        assert c.text.startswith(f"{head}\n") and c.text.count("Table 1") == 1
+    assert chunks[-1].text.endswith("Method39 (Author et al., 2022) 39.4")
+
+
 def test_a_heading_stays_a_line_of_its_own_in_a_chunk() -> None:
     text = ("The previous section ends here with a full sentence.\n3.2 CONSTRUCTING MAPS\n"
             "To handle real images, we first invert them through DDPM-based inversion.")

@@ -67,6 +67,11 @@ def test_fact_cues_in_sentences() -> None:
     assert not counts_near("The output is a mixture of Gaussian q(zt|It−1 c) from an MLP.", {"gaussian"})
     assert supplies("We use 6 IMUs mounted on the forearms, head and pelvis.", ("place",)) == 1
     assert supplies("IMUs are cheap and light.", ("place",)) == 0
+    # Hardware is a device by model or by count, not the word "GPUs" in passing.
+    assert supplies("Compute resources: 8 × 8 TPUv3.", ("hardware",)) == 1
+    assert supplies("We train on 4 GPUs for 500k steps.", ("hardware", "duration")) == 1
+    assert supplies("Hardware accelerators like GPUs and TPUs shine on coalesced memory.",
+                    ("hardware",)) == 0
     assert describes_method("We propose a hybrid representation of meshes and NeRF.")
     assert not describes_method("Avatars are important for telepresence.")
 
@@ -532,6 +537,21 @@ def test_rows_on_their_own_lines_are_a_table_run() -> None:
     text = f"{prose}\nTable 1: Scores.\n{rows}\n{prose}"
     runs = table_runs(text)
     assert len(runs) == 1 and text[runs[0][0]:runs[0][1]] == rows
+
+
+def test_a_caption_line_that_ends_in_its_header_opens_the_table() -> None:
+    from search.answer.tables import table_runs
+    caption = "Table 1. T2V results on UCF-101. Method Pretrain Resolution IS ↑ FVD ↓"
+    rows = "Zero-Shot Setting\nCogVideo Yes 480×480 23.55 751.34\nOurs Yes 256×256 71.61 554"
+    text = f"We compare with CogVideo.\n{caption}\n{rows}"
+    assert [text[a:b] for a, b in table_runs(text)] == [rows]  # 5 numbers under a caption
+
+
+def test_a_caption_that_opens_a_passage_is_found_after_the_previous_passage() -> None:
+    from search.answer.tables import window_context
+    got = window_context("Table 1. T2V results on UCF-101. Method IS ↑ FVD ↓\n",
+                         "… the generated frames of 2https://github.com/CompVi")
+    assert got.startswith("Table 1. T2V results on UCF-101.")
 
 
 def test_a_table_window_is_scored_with_its_caption_and_header_not_just_the_rows_before() -> None:
