@@ -50,6 +50,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, [n for n, _ in named])),
                         q.dense_text)
     keywords.drop_defined_acronyms(e.text for e in evidence[:MAX_PASSAGES])
+    if want.specific:
+        keywords.discount_identifying(q.raw)
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 5)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)

@@ -84,6 +84,17 @@ class Keywords:
             tokens |= self.acronyms[acronym]
         return tokens | self._symbol_words(text)
 
+    def discount_identifying(self, question: str) -> None:
+        """Weigh less the words of a leading clause that picks the paper out ("In the
+        tracking-free relightable head avatar captured in a Light Stage, how many …"): like
+        its title's, they say which paper, not which of its sentences holds the fact."""
+        words = identifying_words(question)
+        if not words or len(self.weights.keys() - words) < 2:  # too little would be left
+            return
+        self.weights = {t: w * (IDENTIFYING_SHARE if t in words else 1.0)
+                        for t, w in self.weights.items()}
+        self.total = sum(self.weights.values())
+
     def drop_defined_acronyms(self, texts: Iterable[str]) -> None:
         """Forget a question-made acronym that the texts define as other words: "Fourier
         frequency terms" spells "fft", but "Fast Fourier transform (FFT)" is what FFT means."""
@@ -128,6 +139,11 @@ class Keywords:
 
 
 _RAW_WORD = re.compile(r"[A-Za-z]+")
+# "In the <paper it describes>, how many …": the clause before the question proper.
+_IDENTIFYING = re.compile(r"^(?:In|For|According to|Within|When|Across|During)\b([^?]*?),\s*"
+                          r"(?=(?:(?:on|in|at|for|with|by|from|to|under|after)\s+)?(?:how|what|which|who|whose|where|when|why|is|are|does|do|did|was"
+                          r"|were|can)\b)", re.I)
+IDENTIFYING_SHARE = 0.2  # weight kept by the words of a paper-picking clause
 # A loss or its weight written as a symbol: "λattn", "λ_id", "L_{rec}".
 # λattn, L_rec, λVGG (a λ's subscript may be capitals; "LPIPS" is no L with a subscript).
 _SYMBOL = re.compile(r"(?<![A-Za-z])(?:(λ)\s?_?\{?([A-Za-z]{2,8})|(L)\s?_?\{?([a-z]{2,8}))")
@@ -146,6 +162,13 @@ def _abbreviates(sub: str, word: str) -> bool:
         return True
     rest = iter(word[1:])
     return len(sub) >= 4 and all(c in rest for c in sub[1:])
+
+
+def identifying_words(question: str) -> set[str]:
+    """The keyword tokens only a leading, paper-picking clause of the question writes ("In
+    the ResNet paper's CIFAR-10 experiments, when …" → resnet, paper, experiment)."""
+    m = _IDENTIFYING.match(question)
+    return set(tokenize(m.group(1))) - set(tokenize(question[m.end():])) if m else set()
 
 
 def acronyms_of(question: str) -> dict[str, set[str]]:
@@ -247,12 +270,14 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
 
 
 def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evidence]) -> dict[str, str]:
-    """For each paper with candidates, the question without the words of that paper's title:
-    what is asked about it, once the words that pick the paper out are gone."""
+    """For each paper with candidates, the question without the words of that paper's title
+    and of a leading clause that picks a paper out (`identifying_words`): what is asked
+    about it, once the words that pick the paper out are gone."""
     words = q.dense_text.split()
+    picking = identifying_words(q.raw)
     out: dict[str, str] = {}
     for paper in {evidence[s.ev].paper.paper_id: evidence[s.ev].paper for s in sentences}.values():
-        kept = unknown_words(words, set(tokenize(paper.title)))
+        kept = unknown_words(words, set(tokenize(paper.title)) | picking)
         if len(kept) < len(words) and kept:
             out[paper.paper_id] = " ".join(kept)
     return out

@@ -17,7 +17,7 @@ from search.answer.question import (
     section_fit,
     supplies,
 )
-from search.answer.sentences import about_others
+from search.answer.sentences import Keywords, about_others, identifying_words
 from search.retrieval.passages import NameIndex
 from search.retrieval.query import parse_query
 
@@ -604,3 +604,16 @@ def test_a_long_complete_sentence_from_a_body_can_be_quoted() -> None:
     assert 70 < len(long.split()) <= 100 and _long_sentence(long)
     assert not _long_sentence(long[:-1])  # no full stop: a fragment
     assert not _long_sentence(" ".join(["0.5 1.2 3.4"] * 30) + ".")  # numbers, a table
+
+
+def test_a_clause_that_picks_the_paper_out_weighs_less_than_the_question_proper() -> None:
+    question = ("In the sparse-attention transformer with random, sliding-window and global "
+                "tokens, on what hardware was the DNA model pretrained?")
+    assert identifying_words(question) == {"sparse-attention", "transformer", "random",
+                                           "sliding-window", "global", "token"}
+    assert identifying_words("In X-Net, how many A, B and C are used?") == {"x-net"}
+    assert identifying_words("What learning rate does X-Net use, in the end?") == set()
+    keywords = Keywords({"transformer": 2.0, "hardware": 1.0, "dna": 3.0, "pretrain": 1.0})
+    keywords.discount_identifying(question)
+    assert keywords.weights["transformer"] < 1.0 and keywords.weights["dna"] == 3.0
+    assert keywords.coverage("the transformer") < 0.1 < keywords.coverage("hardware")
