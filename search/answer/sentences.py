@@ -24,7 +24,9 @@ from indexer.textproc import has_cjk, tokenize
 from search.answer.evidence import Evidence, unknown_words
 from search.answer.question import Intent, describes_method, focus_share, supplies
 from search.answer.quotable import quotable_spans
+from search.lexicon.table import packaged_lexicon
 from search.retrieval.query import ParsedQuery
+from search.retrieval.translate import translate
 
 MAX_CANDIDATES = 24
 MAX_PASSAGES = 60  # best evidence passages whose sentences are considered
@@ -143,6 +145,7 @@ _RAW_WORD = re.compile(r"[A-Za-z]+")
 _IDENTIFYING = re.compile(r"^(?:In|For|According to|Within|When|Across|During)\b([^?]*?),\s*"
                           r"(?=(?:(?:on|in|at|for|with|by|from|to|under|after)\s+)?(?:how|what|which|who|whose|where|when|why|is|are|does|do|did|was"
                           r"|were|can)\b)", re.I)
+_IDENTIFYING_ZH = re.compile(r"^(?:那篇|那个|这篇)([^，？?]{4,})，")  # "那篇……的论文，"
 IDENTIFYING_SHARE = 0.2  # weight kept by the words of a paper-picking clause
 # A loss or its weight written as a symbol: "λattn", "λ_id", "L_{rec}".
 # λattn, L_rec, λVGG (a λ's subscript may be capitals; "LPIPS" is no L with a subscript).
@@ -167,8 +170,13 @@ def _abbreviates(sub: str, word: str) -> bool:
 def identifying_words(question: str) -> set[str]:
     """The keyword tokens only a leading, paper-picking clause of the question writes ("In
     the ResNet paper's CIFAR-10 experiments, when …" → resnet, paper, experiment)."""
-    m = _IDENTIFYING.match(question)
-    return set(tokenize(m.group(1))) - set(tokenize(question[m.end():])) if m else set()
+    if m := _IDENTIFYING.match(question):
+        return set(tokenize(m.group(1))) - set(tokenize(question[m.end():]))
+    if m := _IDENTIFYING_ZH.match(question):  # through the lexicon, as the question is read
+        clause, rest = (translate(t, packaged_lexicon()).dense_text() or t
+                        for t in (m.group(1), question[m.end():]))
+        return {t for t in tokenize(clause) if not has_cjk(t)} - set(tokenize(rest))
+    return set()
 
 
 def acronyms_of(question: str) -> dict[str, set[str]]:

@@ -613,6 +613,8 @@ def test_a_clause_that_picks_the_paper_out_weighs_less_than_the_question_proper(
                                            "sliding-window", "global", "token"}
     assert identifying_words("In X-Net, how many A, B and C are used?") == {"x-net"}
     assert identifying_words("What learning rate does X-Net use, in the end?") == set()
+    zh = identifying_words("那篇完全用 self-attention 取代 RNN 的机器翻译论文，label smoothing 设的是多少？")
+    assert {"self-attention", "rnn", "translation"} <= zh and not zh & {"label", "smooth"}
     keywords = Keywords({"transformer": 2.0, "hardware": 1.0, "dna": 3.0, "pretrain": 1.0})
     keywords.discount_identifying(question)
     assert keywords.weights["transformer"] < 1.0 and keywords.weights["dna"] == 3.0
