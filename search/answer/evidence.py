@@ -98,6 +98,8 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
         if known is None or score > known.score:
             found[passage.chunk_id] = Evidence(passage, searcher.paper(passage.paper_id), score,
                                                in_focus or bool(known and known.focus))
+        else:  # found first by the corpus-wide search: still a passage of a named paper
+            known.focus = known.focus or in_focus
 
     if not q.arxiv_id:  # an id alone has no words to rank passages by
         for passage in searcher.passages(q, k=CORPUS_PASSAGES).passages:

@@ -68,6 +68,17 @@ def test_a_question_naming_a_method_leads_with_the_fact(searcher: Searcher) -> N
     assert first.section and first.page  # cited as paper · section · page
 
 
+def test_every_passage_of_a_named_paper_counts_as_named_however_it_was_found(
+        searcher: Searcher) -> None:
+    from search.answer.prepare import prepare
+    found = prepare(searcher, searcher.parse("What loss weights does TECA use for its NeRF?"), 8)
+    assert found.named == [TECA]
+    teca = [e for e in found.evidence if e.paper.paper_id == TECA]
+    # The corpus-wide search finds TECA's best passages before its body search does.
+    assert len(teca) > 10 and all(e.focus for e in teca)
+    assert not any(e.focus for e in found.evidence if e.paper.paper_id != TECA)
+
+
 def test_a_name_defined_only_in_the_body_finds_its_paper(searcher: Searcher) -> None:
     assert searcher.named_papers("In the AEVB experiments, which step sizes were tried?") == \
         [("AEVB", "1312.6114")]
