@@ -20,7 +20,7 @@ from search.retrieval.engine import Searcher
 from search.retrieval.query import ParsedQuery
 
 CORPUS_PASSAGES = 30  # passages taken from the corpus-wide passage search
-FOCUS_PASSAGES = 40  # passages taken from each focus paper's body
+FOCUS_PASSAGES = 80  # passages taken from each focus paper's body (most of a paper)
 NAMED_PASSAGES = 120  # ... and from a paper the question names (its whole body, as a rule)
 PAPER_PRIOR = 0.3  # share of a passage's score that comes from its paper's rank
 FOCUS_BONUS = 0.25  # added to passages of a named paper
