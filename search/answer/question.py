@@ -28,7 +28,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                            re.I),
     "hardware": re.compile(r"\bgpus?\b|hardware|graphics card|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
-    "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|数量|个数",
+    "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|几次|数量|个数",
                          re.I),
     # "super-resolution" and "high-resolution" name a task or a quality, not a setting.
     "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|batch size"
@@ -37,7 +37,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
     "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
                          r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
-                         r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity)\b"
+                         r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity|ratings?)\b"
                          r"|\b(?:does|do|did)\b[^?]{0,100}\b(?:reach|achieve|attain)\b"
                          r"|指标|分数|精度|准确率|误差|帧率|得分", re.I),
     "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"

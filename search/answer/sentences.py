@@ -44,9 +44,11 @@ _ABOUT_OTHERS = re.compile(r"^(?:[A-Z]\w+,\s*)?(?:\[[^\]]*[A-Za-z][^\]]*\]|[A-Z]
                            r"(?: and [A-Z][\w-]+)? et al\.?)")
 
 
-def about_others(sentence: str) -> bool:
-    """True when the sentence's subject is cited work ("Song et al. [27] show …")."""
-    return bool(_ABOUT_OTHERS.match(sentence.strip()))
+def about_others(sentence: str, asked: AbstractSet[str] = frozenset()) -> bool:
+    """True when the sentence's subject is cited work ("Song et al. [27] show …") that the
+    question does not ask about (`asked`: its tokens; "what did LeCun et al. propose")."""
+    m = _ABOUT_OTHERS.match(sentence.strip())
+    return m is not None and not set(tokenize(m.group(0))) & asked
 
 
 @dataclass
@@ -274,7 +276,7 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
                    + W_FOCUS * focus_share(keywords.tokens(s.text) if s.context else tokens,
                                            intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus
-                   - W_OTHERS * (intent.specific and about_others(s.text)))
+                   - W_OTHERS * (intent.specific and about_others(s.text, keywords.weights.keys())))
 
 
 def fact_queries(q: ParsedQuery, sentences: list[Sentence], evidence: list[Evidence]) -> dict[str, str]:

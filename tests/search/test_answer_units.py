@@ -397,6 +397,8 @@ def test_sentences_about_cited_work_are_told_apart() -> None:
     assert about_others("Additionally, [Li et al. 2022; Ye et al. 2022] use VR devices.")
     assert not about_others("We use GraspNet [15] to propose grasps.")
     assert not about_others("[12] is a pointer to the code.")
+    # … unless the question asks about that work ("what did LeCun et al. propose").
+    assert not about_others("Lecun et al. proposed using a = 1.7159.", {"lecun", "propos"})
 
 
 def test_a_short_excerpt_grows_forwards_then_backwards_within_its_passage() -> None:
@@ -619,3 +621,8 @@ def test_a_clause_that_picks_the_paper_out_weighs_less_than_the_question_proper(
     keywords.discount_identifying(question)
     assert keywords.weights["transformer"] < 1.0 and keywords.weights["dna"] == 3.0
     assert keywords.coverage("the transformer") < 0.1 < keywords.coverage("hardware")
+
+
+def test_ratings_and_chinese_counts_of_times_ask_for_numbers() -> None:
+    assert "metric" in intent("What average ratings did the method receive?").kinds
+    assert "number" in intent("采样数 n=2 的 controller 30 次里成功几次？").kinds
