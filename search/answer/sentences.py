@@ -171,7 +171,8 @@ def _abbreviates(sub: str, word: str) -> bool:
 
 def identifying_words(question: str) -> set[str]:
     """The keyword tokens only a leading, paper-picking clause of the question writes ("In
-    the ResNet paper's CIFAR-10 experiments, when …" → resnet, paper, experiment)."""
+    the ResNet paper's CIFAR-10 experiments, when …" → resnet, cifar-10, experiment, …).
+    Computed per call (cheap: one regex, or two lexicon lookups for a Chinese question)."""
     if m := _IDENTIFYING.match(question):
         return set(tokenize(m.group(1))) - set(tokenize(question[m.end():]))
     if m := _IDENTIFYING_ZH.match(question):  # through the lexicon, as the question is read
