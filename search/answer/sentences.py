@@ -1,8 +1,9 @@
 """Candidate sentences of the evidence, scored for the fact the question asks.
 
 A sentence's score mixes its cosine with the question (for a specific question: with the
-question minus its paper's title words, `fact_queries`), the IDF-weighted share of the
-question's keywords it contains (its paper's title words aside), whether it holds the
+question minus its paper's title words and a leading paper-picking clause, `fact_queries`),
+the IDF-weighted share of the question's keywords it contains (its paper's title words
+aside, the clause's weighed less: `Keywords.discount_identifying`), whether it holds the
 kind of fact asked (numbers and units, hardware, dataset names, method descriptions:
 `question.supplies`) and the score of the passage it comes from. Sentences are embedded
 in small batches of similar length, at most `MAX_CANDIDATES` per answer, which bounds
