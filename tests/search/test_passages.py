@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,17 @@ def test_a_question_naming_a_method_leads_with_the_fact(searcher: Searcher) -> N
     first = a.citations[0]
     assert first.paper_id == TECA and "96 points" in first.excerpt
     assert first.section and first.page  # cited as paper · section · page
+
+
+def test_a_specific_answer_quotes_the_fact_then_context(searcher: Searcher) -> None:
+    from search.answer.ask import SPECIFIC_CONTEXT
+
+    a = answer(searcher, "What loss weights does TECA use for its NeRF?")
+    quoted = re.findall(r" \[\d+\][.。]", a.overview)  # the marker that ends a quote
+    # The answer sentence, then as many context sentences as clear the floor: six in all
+    # here, where TECA's body has more than enough about its losses.
+    assert len(quoted) == SPECIFIC_CONTEXT + 1 == 6
+    assert any("λsym = 0.5" in c.excerpt for c in a.citations[:3])
 
 
 def test_every_passage_of_a_named_paper_counts_as_named_however_it_was_found(
