@@ -161,13 +161,20 @@ def _leading(usable: list[Sentence], found: Found) -> Sentence | None:
 def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],
               evidence: list[Evidence], first: Sentence | None = None) -> tuple[str, list[Citation]]:
     """The answer sentence (`first`, else the best), then up to `SPECIFIC_CONTEXT` more (at
-    most three per passage)."""
-    picks = _diverse(usable, SPECIFIC_CONTEXT + 1, first)
+    most three per passage), grouped by paper."""
+    picks = _by_paper(_diverse(usable, SPECIFIC_CONTEXT + 1, first), evidence)
     for s in picks:
         _continue(searcher, s, evidence)
     cites = Citations(evidence, q)
     lines = [(s.text, evidence[s.ev].paper, cites.cite(s)) for s in picks]
     return specific_text(lines, q.chinese), cites.build()
+
+
+def _by_paper(picks: list[Sentence], evidence: list[Evidence]) -> list[Sentence]:
+    """The picks read paper by paper, papers in order of their first pick: the answer's
+    paper says all it has before another paper's context, rather than alternating."""
+    order = list(dict.fromkeys(evidence[s.ev].paper.paper_id for s in picks))
+    return sorted(picks, key=lambda s: order.index(evidence[s.ev].paper.paper_id))
 
 
 def _diverse(usable: list[Sentence], n: int, first: Sentence | None = None) -> list[Sentence]:

@@ -626,3 +626,20 @@ def test_a_clause_that_picks_the_paper_out_weighs_less_than_the_question_proper(
 def test_ratings_and_chinese_counts_of_times_ask_for_numbers() -> None:
     assert "metric" in intent("What average ratings did the method receive?").kinds
     assert "number" in intent("采样数 n=2 的 controller 30 次里成功几次？").kinds
+
+
+def test_a_specific_answer_reads_paper_by_paper() -> None:
+    from search.answer.ask import _by_paper
+    from search.answer.evidence import Evidence
+    from search.answer.sentences import Sentence
+    from search.models import PassageHit
+
+    def ev(pid: str) -> Evidence:
+        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}:0", text="", section="3",
+                                         page=1, score=1.0)
+        return Evidence(hit, paper(pid, pid.upper()), 1.0)
+
+    evidence = [ev("a"), ev("b"), ev("a"), ev("c")]
+    picks = [Sentence(i, 0, 1, f"s{i}") for i in (0, 1, 2, 3)] + [Sentence(2, 2, 3, "s4")]
+    # The answer's paper keeps the lead and says all it has; others follow in pick order.
+    assert [s.text for s in _by_paper(picks, evidence)] == ["s0", "s2", "s4", "s1", "s3"]
