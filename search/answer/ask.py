@@ -80,6 +80,13 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     # "stock market prediction with LSTM" names a talking-head paper that uses an LSTM.
     named = max((s.relevance for s in sents if found.evidence[s.ev].paper.paper_id in found.named),
                 default=0.0)
+    # So is a specific question about the paper that paper search ranks first by a clear
+    # margin: "the sparse-attention transformer that mixes random, sliding-window and global
+    # tokens" describes BigBird without naming it, and its long question is far from any
+    # one sentence.
+    if found.intent.specific and (lead := leader(found.hits)):
+        named = max(named, trust * max((s.relevance for s in sents
+                                        if found.evidence[s.ev].paper.paper_id == lead), default=0.0))
     if best < MIN_RELEVANCE and named < NAMED_RELEVANCE and not (q.arxiv_id and sents):
         if q.chinese and not q.expansions:
             notices.append("none of the question's Chinese terms is in the lexicon; "

@@ -1,0 +1,46 @@
+"""Questions that describe a paper instead of naming it, on real PDFs with the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.embed import Embedder
+from search.answer.ask import ABSTAIN, MIN_RELEVANCE, answer
+from search.answer.evidence import leader
+from search.answer.prepare import prepare
+from search.retrieval.engine import Searcher
+from tests.conftest import SMALL_DIGESTS, build_into
+
+BIGBIRD = "2007.14062"
+PDFS = (f"{BIGBIRD}.pdf", "2110.02037.pdf", "1312.6114.pdf")  # BigBird, ARDM, the VAE
+CHROMATIN = ("For the chromatin-profile prediction task of the sparse-attention transformer that "
+             "mixes random, sliding-window and global tokens, how were the training, validation "
+             "and test data split, and how was the strong class imbalance handled?")
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path, corpus_dir: Path,
+             embedder: Embedder) -> Searcher:
+    paths = [shared_dir / "corpus" / "pdfs" / name for name in PDFS]
+    settings = build_into(tmp_path_factory.mktemp("described"),
+                          [*paths, corpus_dir / SMALL_DIGESTS[0]], embedder)
+    return Searcher(settings, embedder_factory=lambda: embedder)
+
+
+def test_a_specific_question_about_the_clearly_leading_paper_is_answered(searcher: Searcher) -> None:
+    found = prepare(searcher, searcher.parse(CHROMATIN), 8)
+    # A long two-part question is far from any one sentence: below the general floor ...
+    assert max(s.relevance for s in found.sentences) < MIN_RELEVANCE
+    assert leader(found.hits) == BIGBIRD  # ... but paper search clearly picks BigBird
+    a = answer(searcher, CHROMATIN)
+    assert a.citations and a.citations[0].paper_id == BIGBIRD
+    assert any("Chromosome 8 and 9 were excluded" in c.excerpt for c in a.citations[:3])
+
+
+def test_a_broad_question_below_the_floor_still_abstains(searcher: Searcher) -> None:
+    question = "How do I fine-tune BERT for sentiment classification on movie reviews?"
+    assert leader(prepare(searcher, searcher.parse(question), 8).hits) == BIGBIRD  # not on topic
+    a = answer(searcher, question)
+    assert a.overview.startswith(ABSTAIN) and not a.citations
