@@ -100,7 +100,7 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
                     r"|fine-?tuning|warm-?up)\s+(?:training\s+)?(?:phase|stage|step|epochs?)\b"
                     r"|\b(?:phase|stage|step)\s*(?:1|2|3|I{1,3}|one|two|three)\b"
                     r"|\bonly (?:be )?(?:applied |used )?(?:during|after|before|in)\b", re.I)
-_METHOD = re.compile(r"consists? of|composed of|module|network|layer|encoder|decoder|we (?:use|employ"
+_METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
                      r" input|outputs?|predicts?", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.

@@ -67,6 +67,10 @@ def test_fact_cues_in_sentences() -> None:
     assert not counts_near("The output is a mixture of Gaussian q(zt|It−1 c) from an MLP.", {"gaussian"})
     assert supplies("We use 6 IMUs mounted on the forearms, head and pelvis.", ("place",)) == 1
     assert supplies("IMUs are cheap and light.", ("place",)) == 0
+    # What a part is made of describes it, however the sentence says so.
+    assert supplies("Each lighting unit comprises 132 LEDs on an embedded board.", ("method",)) == 1
+    assert supplies("The rig is equipped with 24 cameras.", ("method",)) == 1
+    assert supplies("The lighting is uniform.", ("method",)) == 0
     # Hardware is a device by model or by count, not the word "GPUs" in passing.
     assert supplies("Compute resources: 8 × 8 TPUv3.", ("hardware",)) == 1
     assert supplies("We train on 4 GPUs for 500k steps.", ("hardware", "duration")) == 1
