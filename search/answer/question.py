@@ -26,7 +26,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                            r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间"
                            r"|多少秒|几秒|多少毫秒",
                            re.I),
-    "hardware": re.compile(r"\bgpus?\b|hardware|graphics card|which (?:device|machine)|显卡|硬件"
+    "hardware": re.compile(r"\b[gt]pus?\b|hardware|accelerators?\b|compute resources|graphics card"
+                           r"|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
     "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|几次|数量|个数",
                          re.I),

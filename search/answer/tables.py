@@ -16,7 +16,7 @@ from collections.abc import Set as AbstractSet
 from indexer.sentences import TABLE_CAPTION, is_row, lines_with_offsets, sentence_spans
 from indexer.textproc import fold
 
-TABLE_KINDS = frozenset({"number", "value", "metric", "duration"})
+TABLE_KINDS = frozenset({"number", "value", "metric", "duration", "hardware"})
 _TOKEN = re.compile(r"\S+")
 _NUMERIC = re.compile(r"^[(\[]?[-+±]?\d*[.,]?\d+(?:[.,]\d+)?[%)\]]?$")
 MIN_NUMBERS = 8
@@ -82,10 +82,13 @@ def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
     return spans
 
 
+_VERSION = re.compile(r"(?<=[a-z]{2})v?\d+$")  # a model's version: TPUv3 is a TPU
+
+
 def _forms(token: str) -> set[str]:
     """A table cell as a word: folded, and a formula symbol's subscript (𝜆VGG is VGG's)."""
     word = unicodedata.normalize("NFKC", token).strip(".,;:()[]").lower()
-    return {fold(word), fold(word.lstrip("λ"))}
+    return {fold(word), fold(word.lstrip("λ")), fold(_VERSION.sub("", word))}
 
 
 CONTEXT_WORDS = 60  # words of a table's preceding text that score its windows

@@ -589,6 +589,16 @@ def test_a_formula_symbol_in_a_table_is_the_word_it_abbreviates() -> None:
     assert len(spans) == 1 and table[spans[0][0]:spans[0][1]].endswith("𝜆VGG 0.1 𝜆GAN 0.005")
 
 
+def test_hardware_in_a_table_is_quoted_by_its_device() -> None:
+    from search.answer.question import intent
+    from search.answer.quotable import quotable_spans
+    want = intent("On what TPU configurations were the summarization models trained?")
+    assert "hardware" in want.kinds
+    text = "Table 17: Encoder hyperparameters.\nCompute resources 4 × 4 TPUv3 4 × 8 TPUv3"
+    quoted = [text[a:b] for a, b, table in quotable_spans(text, want.kinds, {"tpu"}) if table]
+    assert quoted == ["Compute resources 4 × 4 TPUv3 4 × 8 TPUv3"]  # TPUv3 is a TPU
+
+
 def test_a_focus_paper_is_also_searched_without_the_words_that_describe_it() -> None:
     from search.answer.evidence import _fact_query
     from search.retrieval.query import parse_query
