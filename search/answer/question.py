@@ -36,7 +36,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
                         r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
-    "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
+    "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc|quantitative(?:ly)?"
                          r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
                          r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity|ratings?)\b"
                          r"|\b(?:does|do|did)\b[^?]{0,100}\b(?:reach|achieve|attain)\b"

@@ -32,6 +32,8 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("How many points per ray does TECA sample?", {"number"}, False),
     ("What learning rate does AGG use?", {"value"}, False),
     ("What PSNR does it reach on People-Snapshot?", {"metric"}, False),
+    ("How does DiLightNet compare quantitatively with Lasagna?", {"method", "metric"}, False),
+    ("On what TPU configurations were the models trained?", {"hardware"}, False),
     ("Which datasets were used to train the network?", {"dataset"}, False),
     ("Which off-the-shelf grasp planner proposes grasps?", {"name"}, False),
     ("TECA 训练要多久？用的什么显卡？", {"duration", "hardware"}, False),
