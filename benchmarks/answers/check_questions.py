@@ -12,7 +12,7 @@ normalised title+abstract (read_pdf's, plus the digest abstract when the paper i
 digests) nor the question itself. Set 2 (broad questions): every source id occurs in the
 ChatPaperFree digests and every key point's pattern matches at least one source abstract.
 The late sets (body_questions_late.jsonl, qids late-001..., and the later blind sets
-body_questions_late2/3/4/5/6.jsonl) get the same Set 1 checks, and the late broad sets
+body_questions_late2/3/4/5/6/7.jsonl) get the same Set 1 checks, and the late broad sets
 (broad_questions_late.jsonl, broad_questions_late2.jsonl) the Set 2 checks, but every
 question must have its set's split ("late", "late2", …) and the divisible-by-3 rule does
 not apply to them.
@@ -214,7 +214,7 @@ def main() -> int:
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
     extra: dict[str, list[Row]] = {}  # the later blind body sets, when present
-    for name in ("late2", "late3", "late4", "late5", "late6"):
+    for name in ("late2", "late3", "late4", "late5", "late6", "late7"):
         path = HERE / f"body_questions_{name}.jsonl"
         extra[name] = load(path, body_fields, errors) if path.is_file() else []
         if extra[name]:
