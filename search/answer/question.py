@@ -36,8 +36,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
                         r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
-    "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc|quantitative(?:ly)?"
-                         r"|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
+    "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
+                         r"|quantitative(?:ly)?|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
                          r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity|ratings?)\b"
                          r"|\b(?:does|do|did)\b[^?]{0,100}\b(?:reach|achieve|attain)\b"
                          r"|指标|分数|精度|准确率|误差|帧率|得分", re.I),
@@ -101,7 +101,8 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
                     r"|fine-?tuning|warm-?up)\s+(?:training\s+)?(?:phase|stage|step|epochs?)\b"
                     r"|\b(?:phase|stage|step)\s*(?:1|2|3|I{1,3}|one|two|three)\b"
                     r"|\bonly (?:be )?(?:applied |used )?(?:during|after|before|in)\b", re.I)
-_METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with|module|network|layer|encoder|decoder|we (?:use|employ"
+_METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with"
+                     r"|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
                      r" input|outputs?|predicts?", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.

@@ -86,7 +86,8 @@ _VERSION = re.compile(r"(?<=[a-z]{2})v?\d+$")  # a model's version: TPUv3 is a T
 
 
 def _forms(token: str) -> set[str]:
-    """A table cell as a word: folded, and a formula symbol's subscript (𝜆VGG is VGG's)."""
+    """A table cell as a word: folded, a formula symbol's subscript (𝜆VGG is VGG's), and
+    without a version suffix (TPUv3 is a TPU)."""
     word = unicodedata.normalize("NFKC", token).strip(".,;:()[]").lower()
     return {fold(word), fold(word.lstrip("λ")), fold(_VERSION.sub("", word))}
 
