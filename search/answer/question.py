@@ -47,7 +47,11 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                        r"|algorithm|baseline|prior|loss|representation)s?\b"
                        r"|(?:什么|哪个|哪种|哪一种)\w{0,3}?(?:模型|网络|表示|结构|方法|算法|编码器|解码器|检测器"
                        r"|优化器|损失|先验|骨干|backbone)|用(?:的是)?什么(?!\s*(?:GPU|显卡|型号|卡))", re.I),
-    "dataset": re.compile(r"datasets?|corpus|corpora|\bdata\b|benchmark|trained on|train on|evaluated? on|test(?:ed)? on"
+    # Bare "data" asks for a dataset only a few words after its wh-word ("what training data",
+    # "how were the test data split"): "how are diffusion models used to generate
+    # synthetic training data for recognition" asks for lines of work.
+    "dataset": re.compile(r"datasets?|corpus|corpora|\b(?:what|which|how|whose)(?:\W+[\w-]+){0,6}?\W+data\b"
+                          r"|benchmark|trained on|train on|evaluated? on|test(?:ed)? on"
                           r"|数据集|训练数据|评测|测试集|基准", re.I),
     "place": re.compile(r"\bwhere (?:on|in|at|are|is|do|does|did|were|was)\b.*\b(?:placed|mounted"
                         r"|attached|located|positioned|worn|put|installed)\b|放在哪|装在哪|位置在哪"

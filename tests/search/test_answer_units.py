@@ -325,6 +325,15 @@ def test_task_names_are_not_settings_and_for_the_method_is_one_work() -> None:
     assert asked.definite and "name" in asked.kinds
 
 
+def test_data_as_the_topic_of_a_broad_question_asks_for_no_dataset() -> None:
+    assert intent("How are text-to-image diffusion models used to generate synthetic training "
+                  "data for recognition tasks?").kinds == ()
+    assert intent("What privacy risks do diffusion models pose for their training data?").kinds == ()
+    assert "dataset" in intent("What training data does OSEDiff use?").kinds
+    assert "dataset" in intent("How were the training, validation and test data split?").kinds
+    assert "dataset" in intent("DiLightNet 的合成训练数据是怎么来的？").kinds
+
+
 def test_each_paper_of_a_line_is_named_with_what_it_uses_that_the_others_do_not() -> None:
     from search.answer.grouping import signature_terms
     docs = {"a": "We drive talking heads with facial landmarks and a vector image deformation "
