@@ -32,7 +32,9 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|几次|数量|个数",
                          re.I),
     # "super-resolution" and "high-resolution" name a task or a quality, not a setting.
-    "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|batch size"
+    "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|(?:what|which) size"
+                        r"|(?:batch|step|crop|beam|patch|image|vocabulary|chunk|latent|hidden|kernel"
+                        r"|window|embedding|feature) sizes?"
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
                         r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),

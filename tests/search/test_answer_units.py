@@ -334,6 +334,12 @@ def test_data_as_the_topic_of_a_broad_question_asks_for_no_dataset() -> None:
     assert "dataset" in intent("DiLightNet 的合成训练数据是怎么来的？").kinds
 
 
+def test_a_size_setting_asks_for_a_value() -> None:
+    assert "value" in intent("What size of crop is fed to the network during training?").kinds
+    assert "value" in intent("Which beam size and length penalty were used?").kinds
+    assert "value" not in intent("How do recent methods scale model size?").kinds
+
+
 def test_each_paper_of_a_line_is_named_with_what_it_uses_that_the_others_do_not() -> None:
     from search.answer.grouping import signature_terms
     docs = {"a": "We drive talking heads with facial landmarks and a vector image deformation "
