@@ -16,8 +16,12 @@ from dataclasses import dataclass, replace
 
 from indexer.models import Chunk, Document, Passage
 from indexer.sentences import TABLE_CAPTION, lines_with_offsets, sentence_spans, table_spans
+from indexer.sources.pdf_sections import ABSTRACT, FRONT_MATTER
 
 TokenCounter = Callable[[str], int]
+SUMMARY_SECTION = "Summary (machine-generated)"  # a digest's Chinese summary, one chunk
+# Sections that say what a paper is about as a whole; every other section is its body.
+HEAD_SECTIONS = frozenset({FRONT_MATTER, ABSTRACT, SUMMARY_SECTION})
 HEADING_WORDS = 10  # a line of its own this short, without a full stop, is a heading
 CAPTION_HEAD_WORDS = 16  # of a table's caption, repeated above rows split from it
 
@@ -198,7 +202,7 @@ def chunk_document(
     zh = _chinese_text(doc)
     if zh:
         span = _Span(zh, 0, len(zh), None)
-        chunks.append(_make_chunk(doc, len(chunks), "Summary (machine-generated)", [span], "zh"))
+        chunks.append(_make_chunk(doc, len(chunks), SUMMARY_SECTION, [span], "zh"))
     return chunks
 
 

@@ -38,6 +38,12 @@ class RankingSettings(BaseSettings):
         "share, see search/retrieval/floor.py) search notes that nothing matches closely; 0 turns "
         "the floor off."
     )
+    body_discount: float = Field(
+        0.1, ge=0.0, le=1.0, description="Cosine taken off a body passage (not a paper's front "
+        "matter, abstract or digest summary) where it stands for its paper in paper search: a "
+        "paper whose full text is indexed has dozens of passages, each a chance to match a topic "
+        "it only mentions in passing."
+    )
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
     sparse_weight: float = Field(1.0, description="Weight of the keyword ranking in the fusion.")

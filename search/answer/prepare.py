@@ -42,8 +42,9 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     """Evidence and scored candidate sentences for a parsed question (steps 1 and 2)."""
     # One generation for the whole answer: later calls within a second reuse this snapshot.
     searcher.refresh(min_interval=0)
-    resp = searcher.search(q, k=k)
     want = intent(q.raw)
+    # A fact is stated in a paper's body: a body passage ranks its paper at full strength.
+    resp = searcher.search(q, k=k, bodies=want.specific)
     named = _agreed(searcher.named_papers(q.raw), resp.hits)
     evidence = gather(searcher, q, resp.hits, want, named)
     want = with_symbols(want, (e.text for e in evidence[:MAX_PASSAGES]))

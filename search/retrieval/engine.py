@@ -25,7 +25,7 @@ from search.errors import PaperNotFoundError
 from search.models import Filters, Hit, PassageHit, PassageSearchResponse, SearchResponse
 from search.retrieval.filters import matches
 from search.retrieval.floor import FLOOR_TOP, match_strength, no_match_notice
-from search.retrieval.fuse import convex, per_paper, rrf, zh_dense_share
+from search.retrieval.fuse import convex, discount_body, per_paper, rrf, zh_dense_share
 from search.retrieval.passages import (
     NameIndex,
     ScoredRow,
@@ -144,16 +144,19 @@ class Searcher:
         return q.vector
 
     def search(self, query: str | ParsedQuery, k: int = 10, filters: Filters | None = None,
-               mode: RetrievalMode = "hybrid") -> SearchResponse:
+               mode: RetrievalMode = "hybrid", *, bodies: bool = False) -> SearchResponse:
         """One hit per paper, best first. Raises QueryError for an empty query.
 
-        `mode` selects dense-only or keyword-only retrieval (for benchmarks).
+        `mode` selects dense-only or keyword-only retrieval (for benchmarks). `bodies` lets
+        a body passage stand for its paper at full strength (a question about a fact inside
+        a paper); otherwise it is discounted (`RankingSettings.body_discount`).
         """
         t0 = time.perf_counter()
         snap = self.refresh()
         q = query if isinstance(query, ParsedQuery) else self.parse(query)
         filters = filters or Filters()
-        hits = self._lookup(snap, q) if q.arxiv_id else self._hybrid(snap, q, k, filters, mode)
+        hits = (self._lookup(snap, q) if q.arxiv_id
+                else self._hybrid(snap, q, k, filters, mode, bodies))
         return SearchResponse(
             query=q.raw, took_ms=round((time.perf_counter() - t0) * 1000, 2), total=len(hits),
             hits=hits, notices=q.notices,
@@ -175,7 +178,7 @@ class Searcher:
         return keep[snap.paper_of_row]
 
     def _hybrid(self, snap: Snapshot, q: ParsedQuery, k: int, filters: Filters,
-                mode: RetrievalMode = "hybrid") -> list[Hit]:
+                mode: RetrievalMode = "hybrid", bodies: bool = False) -> list[Hit]:
         """Dense and keyword chunk rankings → paper rankings → weighted RRF → hits."""
         allowed = self._allowed(snap, filters)
         if allowed is not None and not allowed.any():
@@ -187,20 +190,28 @@ class Searcher:
             dense = snap.dense(self.vector(q), n, allowed)
         sparse = (snap.sparse(q.sparse_tokens, n, allowed, q.sparse_weights or None)
                   if mode != "dense" else ([], []))
-        rankings = [per_paper(*dense, snap.paper_of_row, self.dense_weight(q)),
+        ranked = dense if bodies else discount_body(*dense, snap.body_rows, ranking.body_discount)
+        rankings = [per_paper(*ranked, snap.paper_of_row, self.dense_weight(q)),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
-        # Nothing close among the first papers: say so. With not one of its keywords in the
-        # index, list nothing; otherwise list the nearest papers under the notice, since a
-        # real question on a paper far from the rest can score as low as an off-topic one.
-        # (A filtered search lists what its filters let through, however weakly it matches.)
-        if (mode == "hybrid" and fused and ranking.min_match > 0 and allowed is None
-                and max(match_strength(snap, q, rankings[0], top) for top in fused[:FLOOR_TOP])
-                < ranking.min_match):
+        if mode == "hybrid" and fused and self._below_floor(snap, q, dense, fused, allowed):
             q.notices.append(no_match_notice(q, nearest=bool(sparse[0])))
             if not sparse[0]:
                 return []
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
+
+    def _below_floor(self, snap: Snapshot, q: ParsedQuery, dense: tuple[list[int], list[float]],
+                     fused: list[tuple[int, float, int]], allowed: np.ndarray | None) -> bool:
+        """Nothing close among the first papers (judged by their true cosines): search says
+        so. With not one of its keywords in the index it lists nothing; otherwise the
+        nearest papers under the notice, since a real question on a paper far from the rest
+        can score as low as an off-topic one. (A filtered search lists what its filters let
+        through, however weakly it matches.)"""
+        floor = self.settings.ranking.min_match
+        if floor <= 0 or allowed is not None:
+            return False
+        cosines = per_paper(*dense, snap.paper_of_row, 1.0)
+        return max(match_strength(snap, q, cosines, top) for top in fused[:FLOOR_TOP]) < floor
 
     def paper(self, paper_id: str) -> Paper:
         """A paper's stored record. Raises PaperNotFoundError."""

@@ -36,6 +36,16 @@ def per_paper(rows: Sequence[int], scores: Sequence[float], paper_of_row: np.nda
     return PaperRanking(best, weight)
 
 
+def discount_body(rows: list[int], scores: list[float], body: np.ndarray, discount: float
+                  ) -> tuple[list[int], list[float]]:
+    """A dense chunk ranking with `discount` taken off each body chunk's cosine, re-sorted."""
+    if not discount or not rows:
+        return rows, scores
+    cut = [s - discount * bool(body[r]) for r, s in zip(rows, scores, strict=True)]
+    order = sorted(range(len(rows)), key=lambda i: -cut[i])
+    return [rows[i] for i in order], [cut[i] for i in order]
+
+
 def _excerpts(rankings: Sequence[PaperRanking], contrib: dict[tuple[int, int], float]
               ) -> dict[int, int]:
     """Each paper's excerpt: the best chunk of the retriever that contributed most."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import math
 import sqlite3
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from indexer import store
+from indexer.chunk import HEAD_SECTIONS
 from indexer.config import IndexerSettings
 from indexer.embed import Embedder
 from indexer.errors import StoreError
@@ -188,6 +190,17 @@ class Snapshot:
         """The row of a chunk id (None if the generation has no such chunk)."""
         rows = self._query("SELECT row FROM chunks WHERE chunk_id = ?", (chunk_id,))
         return int(rows[0][0]) if rows else None
+
+    @functools.cached_property
+    def body_rows(self) -> np.ndarray:
+        """True for each chunk row of a paper's body (not its head: front matter, abstract,
+        digest summary). Read once, on first use, so loading a generation stays fast."""
+        marks = ", ".join("?" * len(HEAD_SECTIONS))
+        rows = self._query(f"SELECT row FROM chunks WHERE section NOT IN ({marks})",
+                           tuple(sorted(HEAD_SECTIONS)))
+        body = np.zeros(len(self.paper_of_row), dtype=bool)
+        body[np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))] = True
+        return body
 
     def chunks_of(self, paper_id: str) -> list[tuple[str, str, int | None]]:
         """(section, text, page) of every chunk of a paper, in order."""

@@ -11,7 +11,7 @@ from search.errors import PaperNotFoundError, QueryError
 from search.lexicon.table import packaged_lexicon
 from search.models import Filters
 from search.retrieval.engine import Searcher
-from search.retrieval.fuse import convex, per_paper, rrf
+from search.retrieval.fuse import convex, discount_body, per_paper, rrf
 from search.retrieval.query import parse_query
 from search.retrieval.translate import translate
 
@@ -165,3 +165,11 @@ def test_fusion_weights_shift_the_ranking() -> None:
     assert convex([_ranking([(1, 0.9), (2, 0.1)], 2.0), sparse])[0][0] == 1
     assert convex([_ranking([(1, 0.9), (2, 0.1)], 0.2), sparse])[0][0] == 2
     assert rrf([dense, sparse])[0][1] <= 1.0
+
+
+def test_body_discount_lowers_only_body_chunks_and_reranks() -> None:
+    body = np.array([False, True, False, True])
+    rows, scores = discount_body([1, 3, 0, 2], [0.80, 0.78, 0.75, 0.72], body, 0.1)
+    assert rows == [0, 2, 1, 3]  # the two head chunks now lead
+    assert scores == pytest.approx([0.75, 0.72, 0.70, 0.68])
+    assert discount_body([1, 0], [0.8, 0.7], body, 0.0) == ([1, 0], [0.8, 0.7])
