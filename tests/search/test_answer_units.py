@@ -238,6 +238,9 @@ def test_questions_about_one_described_work(question: str, kinds: set[str], defi
 
 def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
     assert not intent("Which model does the diffusion image-editing survey use?").broad
+    when = intent("When the survey of image editing compares its metric with CLIPScore, how "
+                  "does it relate each metric to the user study?")
+    assert when.definite and when.specific and not when.broad
     assert intent("Is there a survey of talking head generation?").broad
 
 
