@@ -24,7 +24,7 @@ from search.config import Settings
 from search.errors import PaperNotFoundError
 from search.models import Filters, Hit, PassageHit, PassageSearchResponse, SearchResponse
 from search.retrieval.filters import matches
-from search.retrieval.floor import FLOOR_TOP, match_strength, no_match_notice
+from search.retrieval.floor import below_floor, no_match_notice
 from search.retrieval.fuse import convex, discount_body, per_paper, rrf, zh_dense_share
 from search.retrieval.passages import (
     NameIndex,
@@ -194,24 +194,16 @@ class Searcher:
         rankings = [per_paper(*ranked, snap.paper_of_row, self.dense_weight(q)),
                     per_paper(*sparse, snap.paper_of_row, ranking.sparse_weight)]
         fused = rrf(rankings, ranking.rrf_k) if ranking.fusion == "rrf" else convex(rankings)
-        if mode == "hybrid" and fused and self._below_floor(snap, q, dense, fused, allowed):
+        # Nothing close among the first papers: say so. With not one of its keywords in the
+        # index, list nothing; otherwise list the nearest papers under the notice, since a
+        # real question on a paper far from the rest can score as low as an off-topic one.
+        # (A filtered search lists what its filters let through, however weakly it matches.)
+        if (mode == "hybrid" and fused and ranking.min_match > 0 and allowed is None
+                and below_floor(snap, q, dense, fused, ranking.min_match)):
             q.notices.append(no_match_notice(q, nearest=bool(sparse[0])))
             if not sparse[0]:
                 return []
         return [snap.hit(p, score, row) for p, score, row in fused[:k]]
-
-    def _below_floor(self, snap: Snapshot, q: ParsedQuery, dense: tuple[list[int], list[float]],
-                     fused: list[tuple[int, float, int]], allowed: np.ndarray | None) -> bool:
-        """Nothing close among the first papers (judged by their true cosines): search says
-        so. With not one of its keywords in the index it lists nothing; otherwise the
-        nearest papers under the notice, since a real question on a paper far from the rest
-        can score as low as an off-topic one. (A filtered search lists what its filters let
-        through, however weakly it matches.)"""
-        floor = self.settings.ranking.min_match
-        if floor <= 0 or allowed is not None:
-            return False
-        cosines = per_paper(*dense, snap.paper_of_row, 1.0)
-        return max(match_strength(snap, q, cosines, top) for top in fused[:FLOOR_TOP]) < floor
 
     def paper(self, paper_id: str) -> Paper:
         """A paper's stored record. Raises PaperNotFoundError."""

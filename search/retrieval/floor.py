@@ -24,7 +24,7 @@ listed whenever any keyword matched.
 from __future__ import annotations
 
 from indexer.textproc import has_cjk, tokenize
-from search.retrieval.fuse import PaperRanking
+from search.retrieval.fuse import PaperRanking, per_paper
 from search.retrieval.query import ParsedQuery
 from search.retrieval.snapshot import Snapshot
 
@@ -69,6 +69,15 @@ def match_strength(snap: Snapshot, q: ParsedQuery, dense: PaperRanking,
     # Untranslated words of a Chinese query are keywords no English text holds: without
     # this, a query whose one translated word is "expensive" matches anything expensive.
     return cos + KEYWORD_WEIGHT * share * q.coverage
+
+
+def below_floor(snap: Snapshot, q: ParsedQuery, dense: tuple[list[int], list[float]],
+                fused: list[tuple[int, float, int]], floor: float) -> bool:
+    """True when none of the first `FLOOR_TOP` fused papers matches the query as closely as
+    `floor`, judged by their true cosines (`dense`: the dense chunk ranking before any
+    discount) and keyword shares."""
+    cosines = per_paper(*dense, snap.paper_of_row, 1.0)
+    return max(match_strength(snap, q, cosines, top) for top in fused[:FLOOR_TOP]) < floor
 
 
 def no_match_notice(q: ParsedQuery, nearest: bool) -> str:
