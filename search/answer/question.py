@@ -29,7 +29,9 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "hardware": re.compile(r"\b[gt]pus?\b|hardware|accelerators?\b|compute resources|graphics card"
                            r"|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
-    "number": re.compile(r"how many|number of|how much|count of|多少|几个|几张|几层|几步|几次|数量|个数",
+    "number": re.compile(r"how many|number of|how much|count of|how (?:often|frequently)"
+                         r"|what (?:percentage|fraction|proportion|share) of"
+                         r"|多少|几个|几张|几层|几步|几次|数量|个数",
                          re.I),
     # "super-resolution" and "high-resolution" name a task or a quality, not a setting.
     "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|(?:what|which) size"
@@ -111,7 +113,7 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
 _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with"
                      r"|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
-                     r" input|outputs?|predicts?", re.I)
+                     r" input|outputs?|predicts?|\bby (?:first )?[a-z]+ing\b", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.
 _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),

@@ -343,6 +343,14 @@ def test_a_size_setting_asks_for_a_value() -> None:
     assert "value" not in intent("How do recent methods scale model size?").kinds
 
 
+def test_how_often_asks_for_a_number_and_by_doing_says_how() -> None:
+    assert "number" in intent("How often were its videos preferred over Make-A-Video?").kinds
+    assert "number" in intent("What fraction of the samples is memorized?").kinds
+    how = "He orders an attack by sending an attack time of 1:00."
+    assert supplies(how, ("method",)) == 1
+    assert supplies("The attack time is 1:00.", ("method",)) == 0
+
+
 def test_each_paper_of_a_line_is_named_with_what_it_uses_that_the_others_do_not() -> None:
     from search.answer.grouping import signature_terms
     docs = {"a": "We drive talking heads with facial landmarks and a vector image deformation "
