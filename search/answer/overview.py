@@ -22,6 +22,7 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, Field
 
+from indexer.chunk import SUMMARY_SECTION
 from indexer.models import Paper
 from indexer.sentences import split_sentences
 from search.answer.extract import mmr, usable_sentence
@@ -85,7 +86,7 @@ def paper_overview(searcher: Searcher, paper_id: str, llm_settings: LLMSettings 
     if paper.has_machine_summary:
         return PaperOverview.model_validate(meta | machine_fields(paper))
     texts = [t for section, t, _ in searcher.snapshot.chunks_of(paper.paper_id)
-             if not section.startswith("Summary (machine")]
+             if section != SUMMARY_SECTION]
     client = llm or client_from_settings(llm_settings or searcher.settings.llm)
     note = ""
     if client is not None:
