@@ -74,9 +74,9 @@ def test_a_specific_answer_quotes_the_fact_then_context(searcher: Searcher) -> N
 
     a = answer(searcher, "What loss weights does TECA use for its NeRF?")
     quoted = re.findall(r" \[\d+\][.。]", a.overview)  # the marker that ends a quote
-    # The answer sentence, then as many context sentences as clear the floor: six in all
+    # The answer sentence, then as many context sentences as clear the floor: seven in all
     # here, where TECA's body has more than enough about its losses.
-    assert len(quoted) == SPECIFIC_CONTEXT + 1 == 6
+    assert len(quoted) == SPECIFIC_CONTEXT + 1 == 7
     assert any("λsym = 0.5" in c.excerpt for c in a.citations[:3])
 
 
