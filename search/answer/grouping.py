@@ -36,13 +36,14 @@ class Group:
 def group_papers(docs: dict[str, str], question_tokens: set[str],
                  specificity: Callable[[str], float], max_groups: int = 3,
                  terms_per_group: int = 3,
-                 technical: Callable[[str, str], bool] = lambda key, form: True) -> list[Group]:
+                 technical: Callable[[str, str], bool] = lambda key, form: True,
+                 naming: Callable[[str, str], bool] = lambda key, form: True) -> list[Group]:
     """Papers (id → title and abstract) grouped by shared method terms, best term first.
 
     A group is opened by the term that the most remaining papers share (weighted by its
     specificity), and also named by up to `terms_per_group - 1` further terms that at
-    least two of its papers share and no other group uses. Only `technical` terms
-    (key, surface form) name groups.
+    least two of its papers share, no other group uses and `naming` accepts. Only
+    `technical` terms (key, surface form) name groups.
     """
     papers, surface = term_index(docs)
     usable = {k: v for k, v in papers.items()
@@ -70,7 +71,7 @@ def group_papers(docs: dict[str, str], question_tokens: set[str],
         for key in extra:
             if len(names) >= terms_per_group:
                 break
-            if not any(overlaps(key, n) for n in names):
+            if not any(overlaps(key, n) for n in names) and naming(key, surface[key].most_common(1)[0][0]):
                 names.append(key)
         used.update(names)
         groups.append(Group([surface[k].most_common(1)[0][0] for k in names], members))

@@ -46,7 +46,7 @@ def broad(searcher: Searcher, q: ParsedQuery, usable: list[Sentence], found: Fou
     vocab = Vocabulary(searcher)
     asked = set(Keywords.tokens_of(q))
     groups = group_papers({pid: f"{p.title}. {p.abstract}" for pid, p in papers.items()}, asked,
-                          vocab.specificity, technical=vocab.technical)
+                          vocab.specificity, technical=vocab.technical, naming=vocab.trait)
     groups = _keep(groups, pool, min(k, BROAD_PAPERS))
     judge = QuoteJudge(evidence, {pid: asked | set(tokenize(p.title)) for pid, p in papers.items()},
                        asks_problems(q.dense_text))
@@ -85,7 +85,7 @@ def _traits(groups: list[Group], papers: dict[str, Paper], known: dict[str, set[
              for g in groups for pid in g.papers}
     abstracts = {pid: " ".join(x for x in split_sentences(papers[pid].abstract) if usable_sentence(x))
                  for pid in words}
-    return signature_terms(abstracts, words, vocab.specificity, vocab.technical)
+    return signature_terms(abstracts, words, vocab.specificity, vocab.trait)
 
 
 def _keep(groups: list[Group], pool: list[str], limit: int) -> list[Group]:

@@ -4,7 +4,10 @@ Lines of work and the traits beside each paper in a broad answer are named by te
 (`indexer.terms`). A term names a technique when the curated glossary lists it, or when
 it is an acronym or a multi-word phrase ending in a technical noun that the library's
 abstracts use at least `COMMON_USES` times; that keeps out code links, user names and
-one paper's turns of phrase ("mitigating error accumulation", "fluffy scarves").
+one paper's turns of phrase ("mitigating error accumulation", "fluffy scarves"). A trait,
+or a line's second or third name, must also say what a paper does rather than where it runs
+or how good it looks (`Vocabulary.trait`: not "GPU", "virtual reality", "high-quality
+renderings"); the term that opens a line is left alone, as it decides the grouping.
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ quantitative seen upon mitigating significant great little modest fair practical
 fundamental simple comprehensive extensive promising strong weak""".split())
 _VAGUE_END = frozenset("""limitations challenges problems issues difficulties questions
 advancements findings assessments conditions""".split())
+# Terms for where a method is used, what it costs, how it is judged or how good it looks,
+# not what it does: "virtual reality", "GPU", "frame rate", "memory footprint", "SOTA",
+# "high-quality renderings", "garnered attention".
+_NOT_METHOD = re.compile(
+    r"^(?:virtual|augmented|extended|mixed) reality$|\bapplications?$|^computer vision$"
+    r"|^content creation$|\b(?:gpus?|cuda|fps|sota|apis?)\b|^frame rates?$|^inference (?:time|speed)s?$"
+    r"|\b(?:memory|storage|power|computational) (?:consumption|requirements?|footprints?|costs?)$"
+    r"|\bablations?\b|\bevaluations?\b|\bperformance\b"
+    r"|^(?:high|higher|superior|fine|photo-?realistic|during|leverages|gained|garnered|special)\b",
+    re.I)
 
 
 @dataclass
@@ -67,6 +80,11 @@ class Vocabulary:
         if words[0] in _VAGUE or last.lower() in _VAGUE_END:
             return False
         return self._uses(form if acronym else form.lower()) >= COMMON_USES
+
+    def trait(self, key: str, form: str) -> bool:
+        """True when the term names a technique a paper uses (`technical`), not where it is
+        used, what it costs or how good it looks: what may stand beside a cited paper."""
+        return not _NOT_METHOD.search(form) and self.technical(key, form)
 
     def _uses(self, phrase: str) -> int:
         """How often the library's abstracts write `phrase` (acronyms as written, phrases in

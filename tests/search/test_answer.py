@@ -133,6 +133,19 @@ def test_a_broad_question_gets_lines_of_work(corpus_searcher: Searcher) -> None:
     assert not re.search(r"\b(?:In this paper|In this work), we\b", a.overview)
 
 
+def test_a_broad_answer_says_what_its_papers_do_not_what_they_run_on(
+        corpus_searcher: Searcher) -> None:
+    a = answer(corpus_searcher, "How is 3D Gaussian Splatting used in SLAM systems?")
+    openers = [s for s in split_sentences(a.overview) if OPENER.match(s)]
+    assert openers
+    # Before, these openers read "… with rasterization and CUDA implementation, …
+    # CG-SLAM with volume rendering and during optimization, MM3DGS SLAM with
+    # high-resolution and Experimental evaluation".
+    noise = re.compile(r"\b(?:GPUs?|CUDA|FPS|frame rate|during|evaluation|high-resolution"
+                       r"|applications?|memory \w+)\b", re.I)
+    assert not any(noise.search(s) for s in openers), openers
+
+
 def test_an_arxiv_id_question_summarises_that_paper(corpus_searcher: Searcher) -> None:
     a = answer(corpus_searcher, "arXiv:2401.08503")
     assert_grounded(a, corpus_searcher)

@@ -379,6 +379,27 @@ def test_only_technical_terms_name_lines_of_work() -> None:
     assert any("NeRF" in t for g in groups for t in g.terms)
 
 
+def test_a_line_of_work_is_named_only_by_terms_that_may_stand_beside_its_papers() -> None:
+    docs = {"a": "Talking heads with NeRF and GPU kernels.", "b": "Talking heads: NeRF and GPU kernels."}
+    nerf_first = lambda key: 2.0 if key == "nerf" else 1.0  # noqa: E731
+    everything = group_papers(docs, {"talk", "head"}, nerf_first, terms_per_group=3)
+    named = group_papers(docs, {"talk", "head"}, nerf_first, terms_per_group=3,
+                         naming=lambda key, form: "gpu" not in key)
+    assert any("GPU" in t for t in everything[0].terms)
+    assert everything[0].papers == named[0].papers  # the same line, named without "GPU"
+    assert not any("GPU" in t for t in named[0].terms)
+
+
+@pytest.mark.parametrize("form", ["GPU", "virtual reality", "memory footprint", "frame rate",
+                                  "high-quality renderings", "during optimization", "SOTA",
+                                  "Experimental evaluation", "real-world applications"])
+def test_where_a_method_runs_or_how_good_it_looks_is_no_trait(form: str) -> None:
+    from search.answer.vocabulary import Vocabulary
+
+    # Rejected before the index is consulted, so no searcher is needed.
+    assert not Vocabulary(None).trait(form.lower(), form)  # type: ignore[arg-type]
+
+
 def test_a_name_the_question_writes_is_not_the_name_it_asks_for() -> None:
     asked = intent("Which large multimodal model computes the LMM Score on EditEval?")
     assert asked.given == {"lmm", "editeval"}
