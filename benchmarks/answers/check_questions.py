@@ -220,8 +220,8 @@ def main() -> int:
         if extra[name]:
             check_common(extra[name], name, errors, splits={name})
             check_body(extra[name], digests, errors)
-    late_broads: dict[str, list[Row]] = {}  # broad_questions_late.jsonl, _late2, _late3
-    for name, split in (("late", "late"), ("late2", "late2"), ("late3", "late3")):
+    late_broads: dict[str, list[Row]] = {}  # broad_questions_late.jsonl, _late2, _late3, _late4
+    for name, split in (("late", "late"), ("late2", "late2"), ("late3", "late3"), ("late4", "late4")):
         path = HERE / f"broad_questions_{name}.jsonl"
         late_broads[name] = load(path, broad_fields, errors) if path.is_file() else []
         if late_broads[name]:

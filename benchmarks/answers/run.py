@@ -1,7 +1,7 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|late3|late4|late5|late6|late7|late8|broad3]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|late3|late4|late5|late6|late7|late8|broad3|broad4]
         [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
@@ -16,7 +16,7 @@ sentences of each of the top three search hits' abstracts). Also ask latency p50
 `--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` / `late6` /
 `late7` / `late8` the later blind body sets (body_questions_late2/3/5/6/7/8.jsonl) alone; `--split
 late4` the fourth blind body set with the second blind broad set (broad_questions_late2.jsonl);
-`--split broad3` the third blind broad set (broad_questions_late3.jsonl) alone.
+`--split broad3` / `broad4` the third / fourth blind broad set (broad_questions_late3/4.jsonl) alone.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
-    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3", "late4", "late5", "late6", "late7", "late8", "broad3"], default="dev")
+    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3", "late4", "late5", "late6", "late7", "late8", "broad3", "broad4"], default="dev")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-question lines on stderr")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -198,8 +198,9 @@ def main() -> None:
                        else ("broad_questions_late2.jsonl", "late2"))
         if (HERE / name).is_file():
             broad = run_broad(searcher, load(name, split), args.verbose)
-    elif args.split == "broad3":  # the third blind broad set, alone
-        body, broad = [], run_broad(searcher, load("broad_questions_late3.jsonl", "late3"),
+    elif args.split in ("broad3", "broad4"):  # the third and fourth blind broad sets, alone
+        n = args.split[-1]
+        body, broad = [], run_broad(searcher, load(f"broad_questions_late{n}.jsonl", f"late{n}"),
                                     args.verbose)
     else:
         body = run_body(searcher, load("body_questions.jsonl", args.split), args.verbose)
