@@ -214,7 +214,7 @@ def main() -> int:
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
     extra: dict[str, list[Row]] = {}  # the later blind body sets, when present
-    for name in ("late2", "late3", "late4", "late5", "late6", "late7", "late8", "late9"):
+    for name in ("late2", "late3", "late4", "late5", "late6", "late7", "late8", "late9", "late10"):
         path = HERE / f"body_questions_{name}.jsonl"
         extra[name] = load(path, body_fields, errors) if path.is_file() else []
         if extra[name]:

@@ -1,7 +1,7 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|late3|late4|late5|late6|late7|late8|late9|broad3|broad4]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|late3|late4|late5|late6|late7|late8|late9|late10|broad3|broad4]
         [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
@@ -14,7 +14,7 @@ is in their top 5. Broad questions (broad_questions.jsonl): the share of key poi
 pattern matches the overview itself, beside a length-matched baseline (the first two
 sentences of each of the top three search hits' abstracts). Also ask latency p50/p95.
 `--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` / `late6` /
-`late7` / `late8` / `late9` the later blind body sets (body_questions_late2/3/5/6/7/8/9.jsonl) alone; `--split
+`late7` / `late8` / `late9` / `late10` the later blind body sets (body_questions_late2/3/5/…/10.jsonl) alone; `--split
 late4` the fourth blind body set with the second blind broad set (broad_questions_late2.jsonl);
 `--split broad3` / `broad4` the third / fourth blind broad set (broad_questions_late3/4.jsonl) alone.
 """
@@ -181,14 +181,14 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
-    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3", "late4", "late5", "late6", "late7", "late8", "late9", "broad3", "broad4"], default="dev")
+    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3", "late4", "late5", "late6", "late7", "late8", "late9", "late10", "broad3", "broad4"], default="dev")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-question lines on stderr")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     searcher = Searcher(ensure_index(args.data_dir))
     answer(searcher, "warm-up: how are avatars animated? 数字人如何驱动？")
     broad: list[Row] = []
-    if args.split in ("late2", "late3", "late5", "late6", "late7", "late8", "late9"):  # later body sets, each written blind after tuning
+    if args.split in ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10"):  # later body sets, each written blind after tuning
         body = run_body(searcher, load(f"body_questions_{args.split}.jsonl", args.split),
                         args.verbose)
     elif args.split in ("late", "late4"):  # a blind body set with its blind broad set
