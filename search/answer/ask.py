@@ -25,7 +25,7 @@ from search.answer.cite import Citations, citation
 from search.answer.compose import specific_text
 from search.answer.evidence import Evidence, leader
 from search.answer.llm import ChatClient, PromptPassage, client_from_settings, llm_answer
-from search.answer.prepare import Found, prepare
+from search.answer.prepare import COVER_PASSAGES, Found, prepare
 from search.answer.question import Intent
 from search.answer.sentences import Sentence
 from search.answer.synthesis import broad
@@ -46,6 +46,7 @@ NAMED_RELEVANCE = 0.4  # ... for the sentences of a paper the question names (se
 SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this share of the best
 RELEVANCE_FLOOR = 0.35  # a broad answer quotes no sentence less relevant than this
 SPECIFIC_CONTEXT = 6  # sentences after the answer sentence of a specific question (seven quoted in all)
+MAX_QUOTES = 8  # sentences of a specific answer, the top passages' own included (see _cover)
 REDUNDANCY = 0.05  # score taken per unit of cosine with a sentence already picked
 LEAD_SHARE = 0.8  # the asked paper's best sentence leads when it scores this share of the best
 LLM_PASSAGES = 8
@@ -69,7 +70,7 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     q = searcher.parse(question)
     found = prepare(searcher, q, k)
     notices = list(found.notices)
-    sents = found.sentences
+    sents = [s for s in found.sentences if not s.cover]
     # A Chinese question is only as close to a sentence as its translation is complete: a
     # lexicon that renders one word of a recipe question must not make it look on topic.
     trust = 0.5 + 0.5 * q.coverage if q.chinese else 1.0
@@ -128,10 +129,12 @@ def _llm(client: ChatClient, q: ParsedQuery, evidence: list[Evidence], t0: float
 def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
                      ) -> tuple[str, list[Citation]]:
     """The extractive overview and its citations (numbered by first use)."""
-    sents = found.sentences
+    sents = [s for s in found.sentences if not s.cover]
     if _is_specific(found.intent, found.named, q):
         usable = [s for s in sents if s.score >= SENTENCE_FLOOR * max(x.score for x in sents)]
-        return _specific(searcher, q, usable, found.evidence, _leading(usable, found))
+        picks = _cover(_diverse(usable, SPECIFIC_CONTEXT + 1, _leading(usable, found)),
+                       found.sentences)
+        return _specific(searcher, q, picks, found.evidence)
     # A bare arXiv id has no words to be relevant to: the paper's own sentences all are.
     # The paper search ranks first is on topic even when its words are not the question's.
     floor = 0.0 if q.arxiv_id else RELEVANCE_FLOOR
@@ -165,11 +168,21 @@ def _leading(usable: list[Sentence], found: Found) -> Sentence | None:
     return top if top is not best and top.score >= LEAD_SHARE * best.score else None
 
 
-def _specific(searcher: Searcher, q: ParsedQuery, usable: list[Sentence],
-              evidence: list[Evidence], first: Sentence | None = None) -> tuple[str, list[Citation]]:
-    """The answer sentence (`first`, else the best), then up to `SPECIFIC_CONTEXT` more (at
-    most three per passage), grouped by paper."""
-    picks = _by_paper(_diverse(usable, SPECIFIC_CONTEXT + 1, first), evidence)
+def _cover(picks: list[Sentence], sents: list[Sentence]) -> list[Sentence]:
+    """The picks, then the best sentence of each of the first `COVER_PASSAGES` evidence
+    passages that no pick quotes; the last context picks give way so that at most
+    `MAX_QUOTES` are quoted. The answer sentence always stays first."""
+    quoted = {s.ev for s in picks}
+    added = [max((s for s in sents if s.ev == ev), key=lambda s: s.score)
+             for ev in range(COVER_PASSAGES) if ev not in quoted and any(s.ev == ev for s in sents)]
+    return picks[:max(1, min(len(picks), MAX_QUOTES - len(added)))] + added
+
+
+def _specific(searcher: Searcher, q: ParsedQuery, picks: list[Sentence],
+              evidence: list[Evidence]) -> tuple[str, list[Citation]]:
+    """The picked sentences (the answer sentence first), grouped by paper, and their
+    citations."""
+    picks = _by_paper(picks, evidence)
     for s in picks:
         _continue(searcher, s, evidence)
     cites = Citations(evidence, q)

@@ -23,6 +23,11 @@ from search.retrieval.query import ParsedQuery
 
 LEAD_PAPERS = 4  # paper search's first papers, each guaranteed a candidate sentence
 BROAD_LEADS = 10  # ... for a broad question
+# The best evidence passages, each quoted in a specific answer (see ask._cover). The
+# passage ranking (dense + BM25 + the paper's rank + kind and section bonuses) often finds
+# the passage that holds a fact when the sentence score misses its sentence, most of all on
+# long questions that ask two things at once.
+COVER_PASSAGES = 3
 
 
 @dataclass
@@ -55,7 +60,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
         keywords.discount_identifying(q.raw)
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 5)
-    sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead)
+    sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead,
+                       cover=COVER_PASSAGES if want.specific else 0)
     if sents:
         _table_context(searcher, sents, evidence)
         vecs = embed(searcher.embedder, [s.scored_text for s in sents])

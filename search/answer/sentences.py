@@ -64,6 +64,9 @@ class Sentence:
     score: float = 0.0
     cosine: float = 0.0
     relevance: float = 0.0  # cosine + 0.3 × keyword coverage: how on-topic, on an absolute scale
+    # A sentence of a top passage that only made the candidates to stand for its passage
+    # (`candidates(cover=…)`): scored, but never the answer or its context by itself.
+    cover: bool = False
     context: str = ""  # a table window's caption and header, for scoring (never quoted)
     vector: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.float32))
 
@@ -199,12 +202,13 @@ def acronyms_of(question: str) -> dict[str, set[str]]:
 
 
 def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
-               leading: Sequence[str] = (), per_lead: int = 1) -> list[Sentence]:
+               leading: Sequence[str] = (), per_lead: int = 1, cover: int = 0) -> list[Sentence]:
     """The `MAX_CANDIDATES` most promising usable sentences of the evidence (by keywords, the
     kind of fact asked and their passage's score), duplicates dropped, in evidence order.
 
     The best `per_lead` sentences of each `leading` paper (paper search's first) are always
-    included, so the papers ranked first can be quoted even when others' look better.
+    included, so the papers ranked first can be quoted even when others' look better. The
+    other sentences of the first `cover` passages follow, marked `cover`.
     """
     found: list[tuple[float, Sentence]] = []
     seen: dict[str, int] = {}
@@ -235,7 +239,10 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
             lead[pid].append(j)
     keep = list(dict.fromkeys([*(j for js in lead.values() for j in js), *ranked]))
     keep = keep[:max(MAX_CANDIDATES, sum(map(len, lead.values())))]
-    return [found[j][1] for j in sorted(keep)]
+    covers = [j for j in range(len(found)) if found[j][1].ev < cover and j not in set(keep)]
+    for j in covers:
+        found[j][1].cover = True
+    return [found[j][1] for j in sorted(keep + covers)]
 
 
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:

@@ -70,14 +70,32 @@ def test_a_question_naming_a_method_leads_with_the_fact(searcher: Searcher) -> N
 
 
 def test_a_specific_answer_quotes_the_fact_then_context(searcher: Searcher) -> None:
-    from search.answer.ask import SPECIFIC_CONTEXT
+    from search.answer.ask import MAX_QUOTES, SPECIFIC_CONTEXT
 
     a = answer(searcher, "What loss weights does TECA use for its NeRF?")
     quoted = re.findall(r" \[\d+\][.。]", a.overview)  # the marker that ends a quote
-    # The answer sentence, then as many context sentences as clear the floor: seven in all
-    # here, where TECA's body has more than enough about its losses.
-    assert len(quoted) == SPECIFIC_CONTEXT + 1 == 7
+    # The answer sentence, then as many context sentences as clear the floor (TECA's body
+    # has more than enough about its losses), and perhaps a top passage's own sentence.
+    assert SPECIFIC_CONTEXT + 1 <= len(quoted) <= MAX_QUOTES == 8
     assert any("λsym = 0.5" in c.excerpt for c in a.citations[:3])
+
+
+@pytest.mark.parametrize("question", [
+    "How many points per ray does TECA sample when training its NeRF?",
+    "What loss weights does TECA use for its NeRF?",
+    "Which lighting conditions does DiLightNet render its training images under, and how many?",
+])
+def test_a_specific_answer_quotes_each_of_the_best_passages(searcher: Searcher,
+                                                            question: str) -> None:
+    from search.answer.prepare import COVER_PASSAGES, prepare
+
+    # Whatever the sentence score prefers, the passages ranked first are each quoted: the
+    # passage ranking finds a fact's passage more often than the sentence score its sentence.
+    top = prepare(searcher, searcher.parse(question), 8).evidence[:COVER_PASSAGES]
+    a = answer(searcher, question)
+    for ev in top:
+        assert any(c.paper_id == ev.paper.paper_id and c.excerpt in ev.text
+                   for c in a.citations), (ev.hit.section, ev.text[:80])
 
 
 def test_every_passage_of_a_named_paper_counts_as_named_however_it_was_found(
