@@ -239,7 +239,8 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
             lead[pid].append(j)
     keep = list(dict.fromkeys([*(j for js in lead.values() for j in js), *ranked]))
     keep = keep[:max(MAX_CANDIDATES, sum(map(len, lead.values())))]
-    covers = [j for j in range(len(found)) if found[j][1].ev < cover and j not in set(keep)]
+    kept = set(keep)
+    covers = [j for j in range(len(found)) if found[j][1].ev < cover and j not in kept]
     for j in covers:
         found[j][1].cover = True
     return [found[j][1] for j in sorted(keep + covers)]
