@@ -214,9 +214,10 @@ def main() -> int:
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
     extra: dict[str, list[Row]] = {}  # the later blind body sets, when present
-    for name in ("late2", "late3", "late4", "late5", "late6", "late7", "late8", "late9", "late10"):
-        path = HERE / f"body_questions_{name}.jsonl"
-        extra[name] = load(path, body_fields, errors) if path.is_file() else []
+    for path in sorted(HERE.glob("body_questions_late?*.jsonl"),  # late2 … late10, in order
+                       key=lambda p: int(p.stem.removeprefix("body_questions_late"))):
+        name = path.stem.removeprefix("body_questions_")
+        extra[name] = load(path, body_fields, errors)
         if extra[name]:
             check_common(extra[name], name, errors, splits={name})
             check_body(extra[name], digests, errors)

@@ -178,17 +178,23 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
           f"p95 {p95:.0f} ms")
 
 
+# Later blind body sets scored alone, and blind broad sets scored alone.
+LATE_BODY = ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10")
+BROAD_ALONE = ("broad3", "broad4")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
-    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late2", "late3", "late4", "late5", "late6", "late7", "late8", "late9", "late10", "broad3", "broad4"], default="dev")
+    ap.add_argument("--split", choices=["dev", "test", "all", "late", "late4", *LATE_BODY, *BROAD_ALONE],
+                    default="dev")
     ap.add_argument("-v", "--verbose", action="store_true", help="per-question lines on stderr")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     searcher = Searcher(ensure_index(args.data_dir))
     answer(searcher, "warm-up: how are avatars animated? 数字人如何驱动？")
     broad: list[Row] = []
-    if args.split in ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10"):  # later body sets, each written blind after tuning
+    if args.split in LATE_BODY:  # later body sets, each written blind after tuning
         body = run_body(searcher, load(f"body_questions_{args.split}.jsonl", args.split),
                         args.verbose)
     elif args.split in ("late", "late4"):  # a blind body set with its blind broad set
@@ -198,7 +204,7 @@ def main() -> None:
                        else ("broad_questions_late2.jsonl", "late2"))
         if (HERE / name).is_file():
             broad = run_broad(searcher, load(name, split), args.verbose)
-    elif args.split in ("broad3", "broad4"):  # the third and fourth blind broad sets, alone
+    elif args.split in BROAD_ALONE:  # the third and fourth blind broad sets, alone
         n = args.split[-1]
         body, broad = [], run_broad(searcher, load(f"broad_questions_late{n}.jsonl", f"late{n}"),
                                     args.verbose)
