@@ -242,6 +242,9 @@ def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
                   "does it relate each metric to the user study?")
     assert when.definite and when.specific and not when.broad
     assert intent("Is there a survey of talking head generation?").broad
+    cited = intent("According to the survey of diffusion-model-based image editing, how does "
+                   "Imagen Editor obtain its masks?")
+    assert cited.definite and cited.specific and not cited.broad
 
 
 def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
