@@ -44,6 +44,10 @@ ABSTAIN_ZH = "索引中没有与这个问题足够相关的论文。"
 MIN_RELEVANCE = 0.53
 NAMED_RELEVANCE = 0.4  # ... for the sentences of a paper the question names (see answer())
 SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this share of the best
+# A table window is scored by its caption and header plus a run of names and numbers, which
+# the sentence model reads poorly: the window that holds the asked row scores lower than
+# prose about the same table.
+TABLE_FLOOR = 0.5
 RELEVANCE_FLOOR = 0.35  # a broad answer quotes no sentence less relevant than this
 SPECIFIC_CONTEXT = 6  # sentences after the answer sentence of a specific question (seven quoted in all)
 MAX_QUOTES = 8  # sentences of a specific answer, the top passages' own included (see _cover)
@@ -131,7 +135,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     """The extractive overview and its citations (numbered by first use)."""
     sents = [s for s in found.sentences if not s.cover]
     if _is_specific(found.intent, found.named, q):
-        usable = [s for s in sents if s.score >= SENTENCE_FLOOR * max(x.score for x in sents)]
+        usable = above_floor(sents)
         picks = _cover(_diverse(usable, SPECIFIC_CONTEXT + 1, _leading(usable, found)),
                        found.sentences)
         return _specific(searcher, q, picks, found.evidence)
@@ -142,6 +146,13 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     usable = [s for s in sents
               if s.relevance >= floor or found.evidence[s.ev].paper.paper_id == first]
     return broad(searcher, q, usable, found, k)
+
+
+def above_floor(sents: list[Sentence]) -> list[Sentence]:
+    """The sentences a specific answer may quote: those scoring at least `SENTENCE_FLOOR` of
+    the best, table windows at least `TABLE_FLOOR`."""
+    top = max((s.score for s in sents), default=0.0)
+    return [s for s in sents if s.score >= (TABLE_FLOOR if s.table else SENTENCE_FLOOR) * top]
 
 
 def _is_specific(want: Intent, named: list[str], q: ParsedQuery) -> bool:

@@ -25,6 +25,7 @@ from indexer.textproc import has_cjk, tokenize
 from search.answer.evidence import Evidence, unknown_words
 from search.answer.question import Intent, describes_method, focus_share, supplies
 from search.answer.quotable import quotable_spans
+from search.answer.tables import own_row
 from search.lexicon.table import packaged_lexicon
 from search.retrieval.query import ParsedQuery
 from search.retrieval.translate import translate
@@ -38,6 +39,9 @@ QUESTION_WORDS = frozenset("how many much what why when where who whom whose whi
 # Weights of the sentence score: cosine, keywords, kind of fact, focus words, passage, and
 # being in a paper the question names.
 W_COS, W_KEY, W_KIND, W_FOCUS, W_PASSAGE, W_NAMED = 0.3, 0.25, 0.2, 0.2, 0.2, 0.15
+# A results table's window holding the paper's own row ("Ours", or the method's name), for a
+# question about a metric: what a method reaches is in its own row.
+W_OWN = 0.2
 W_OTHERS = 0.1  # taken off a sentence about other works, for a fact about one paper
 # "Song et al. [27] demonstrate …", "Additionally, [Li et al. 2022; Ye et al. 2022] use …":
 # a sentence whose subject is cited work reports that work, not the paper's own fact.
@@ -215,7 +219,7 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
     top = max((e.score for e in evidence), default=1.0) or 1.0
     near = intent.near or keywords.weights.keys()
     for i, ev in enumerate(evidence[:MAX_PASSAGES]):
-        for s in _quotables(i, ev.text, intent, set(near) | set(keywords.weights)):
+        for s in _quotables(i, ev.text, intent, set(near) | set(keywords.weights) | intent.given):
             key = " ".join(s.text.lower().split())
             last = s.end >= len(ev.text.rstrip()) - 1
             if key in seen:
@@ -286,6 +290,7 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
                    + W_FOCUS * focus_share(keywords.tokens(s.text) if s.context else tokens,
                                            intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus
+                   + W_OWN * (s.table and "metric" in intent.kinds and own_row(s.text, intent.given))
                    - W_OTHERS * (intent.specific and about_others(s.text, keywords.weights.keys())))
 
 

@@ -18,7 +18,8 @@ from indexer.textproc import fold
 
 TABLE_KINDS = frozenset({"number", "value", "metric", "duration", "hardware"})
 _TOKEN = re.compile(r"\S+")
-_NUMERIC = re.compile(r"^[(\[]?[-+±]?\d*[.,]?\d+(?:[.,]\d+)?[%)\]]?$")
+# A cell that is a number: "0.665", "-3", "(12.5)", "87%", or a count out of trials ("17/30").
+_NUMERIC = re.compile(r"^[(\[]?[-+±]?\d*[.,]?\d+(?:[.,]\d+)?(?:/\d+)?[%)\]]?$")
 MIN_NUMBERS = 8
 # A table-like run inside a prose passage: mostly numbers, several rows of them.
 MIN_ROW_NUMBERS, ROW_SHARE = 8, 0.4
@@ -80,6 +81,11 @@ def table_windows(text: str, words: AbstractSet[str]) -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return spans
+
+
+def own_row(text: str, names: AbstractSet[str] = frozenset()) -> bool:
+    """True when a table window holds the paper's own row: "Ours", or the method's name."""
+    return any(_forms(t) & (names | {OWN_ROW}) for t in text.split())
 
 
 _VERSION = re.compile(r"(?<=[a-z]{2})v?\d+$")  # a model's version: TPUv3 is a TPU

@@ -1,0 +1,72 @@
+"""Answers that live in tables: which windows a table offers, and how they are scored."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.models import Paper
+from search.answer.evidence import Evidence
+from search.answer.question import intent
+from search.answer.sentences import Keywords, Sentence, candidates, score
+from search.answer.tables import is_table, own_row, table_runs, table_windows
+from search.models import PassageHit
+
+ABLATION = ("The results show that each part plays a role in keeping the identity.\n"
+            "Table 1: Ablation study results of 4 components on ID similarity of 4 races.\n"
+            "Method Black Brown White Yellow All\n"
+            "w/o visual conditioning branch 0.561 0.563 0.584 0.556 0.556\n"
+            "w/o LS reg 0.566 0.573 0.589 0.550 0.569\n"
+            "w/o Lface 0.632 0.658 0.663 0.622 0.643\n"
+            "w/o LT reg 0.650 0.668 0.678 0.657 0.663\n"
+            "PhotoVerse 0.685 0.702 0.715 0.682 0.696")
+
+
+def test_counts_out_of_trials_are_numbers() -> None:
+    rows = ("Controller Type Actor No Actor Underconfident 30/30 0/30 Overconfident 0/30 30/30 "
+            "CARFF (n=2) 17/30 30/30 CARFF (n=10) 30/30 30/30 CARFF (n=35) 30/30 19/30")
+    assert is_table(rows)
+    assert not is_table("We use w/o and/or in the table header for both of the variants.")
+
+
+def test_a_table_offers_a_window_around_the_method_named_in_the_question() -> None:
+    (lo, hi), = table_runs(ABLATION)
+    assert not table_windows(ABLATION[lo:hi], {"sparsity"})  # no asked word is a cell
+    question = ("In PhotoVerse's ablation table, what ID similarity does the model reach "
+                "without the sparsity regularization?")
+    # The keyword is "photoverse's"; the row is labelled with the name the question writes.
+    keywords = Keywords({"photoverse's": 2.0, "sparsity": 5.0, "regularization": 4.0})
+    found = candidates([_evidence(ABLATION)], keywords, intent(question))
+    assert any(s.table and "PhotoVerse 0.685" in s.text for s in found)
+
+
+def test_the_papers_own_row_is_ours_or_its_name() -> None:
+    assert own_row("Ours 33.1 45.7 Baseline 30.2 41.0")
+    assert own_row("DELTA 0.039 21.33 NHA 0.054 16.01", {"delta"})
+    assert not own_row("NHA 0.054 16.01 IMavatar 0.049 17.2", {"delta"})
+
+
+def test_a_results_table_window_with_the_own_row_scores_higher_for_a_metric() -> None:
+    ev = [_evidence("")]
+    rows = [Sentence(0, 0, 1, "Ours 33.1 45.7", table=True),
+            Sentence(0, 0, 1, "Baseline 30.2 41.0", table=True)]
+    vecs = np.ones((2, 4), dtype=np.float32) / 2
+    for question, higher in (("What mIoU does it reach on PASCAL-Context?", True),
+                             ("What learning rate is used for training?", False)):
+        score(rows, vecs, vecs[0], Keywords({"miou": 1.0}), intent(question), ev)
+        assert (rows[0].score > rows[1].score) is higher, question
+
+
+def test_a_table_window_may_be_quoted_a_little_further_below_the_best_sentence() -> None:
+    from search.answer.ask import above_floor
+    best = Sentence(0, 0, 1, "We train for 40 hours.", score=1.0)
+    prose = Sentence(0, 0, 1, "The metrics are PSNR and SSIM.", score=0.55)
+    window = Sentence(0, 0, 1, "Ours 0.039 21.33 0.835", table=True, score=0.55)
+    assert above_floor([best, prose, window]) == [best, window]
+
+
+def _evidence(text: str) -> Evidence:
+    paper = Paper.model_construct(paper_id="a", title="A paper", abstract="")
+    hit = PassageHit.model_construct(paper_id="a", chunk_id="a:0", text=text, section="4",
+                                     page=1, score=1.0)
+    return Evidence(hit, paper, 1.0)
+
