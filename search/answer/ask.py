@@ -82,9 +82,12 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     # A question that names an indexed paper by its method name is about that paper: its
     # own sentences need only a lower floor (a partial translation, or words the paper
     # spells differently, keep them from the general one). A name alone is not enough:
-    # "stock market prediction with LSTM" names a talking-head paper that uses an LSTM.
-    named = max((s.relevance for s in sents if found.evidence[s.ev].paper.paper_id in found.named),
-                default=0.0)
+    # "stock market prediction with LSTM" names a talking-head paper that uses an LSTM, and
+    # paper search ranks another paper first.
+    first = found.hits[0].paper_id if found.hits else ""
+    named = max((s.relevance for s in sents
+                 if found.evidence[s.ev].paper.paper_id in found.named
+                 and found.evidence[s.ev].paper.paper_id in (first, q.arxiv_id)), default=0.0)
     # So is a specific question about the paper that paper search ranks first by a clear
     # margin: "the sparse-attention transformer that mixes random, sliding-window and global
     # tokens" describes BigBird without naming it, and its long question is far from any

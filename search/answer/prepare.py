@@ -60,8 +60,11 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
         keywords.discount_identifying(q.raw)
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 5)
+    # "How are TRAvatar's lighting units wired?" asks no kind of fact the patterns know, but
+    # naming a paper makes it a question about that paper's details (ask._is_specific).
+    about_one = want.specific or (bool(named) and not want.broad)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead,
-                       cover=COVER_PASSAGES if want.specific else 0)
+                       cover=COVER_PASSAGES if about_one else 0)
     if sents:
         _table_context(searcher, sents, evidence)
         vecs = embed(searcher.embedder, [s.scored_text for s in sents])

@@ -6,8 +6,8 @@ the IDF-weighted share of the question's keywords it contains (its paper's title
 aside, the clause's weighed less: `Keywords.discount_identifying`), whether it holds the
 kind of fact asked (numbers and units, hardware, dataset names, method descriptions:
 `question.supplies`) and the score of the passage it comes from. Sentences are embedded
-in small batches of similar length, at most `MAX_CANDIDATES` per answer, which bounds
-latency.
+one at a time (see `embed`), at most `MAX_CANDIDATES` per answer (plus the top passages'
+other sentences), which bounds latency.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from search.retrieval.translate import translate
 
 MAX_CANDIDATES = 24
 MAX_PASSAGES = 60  # best evidence passages whose sentences are considered
-EMBED_BATCH = 8
 QUESTION_WORDS = frozenset("how many much what why when where who whom whose which do does did done there "
                            "any some way ways get make made give exist exists kind kinds type "
                            "types good best better".split())
@@ -257,12 +256,15 @@ def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> l
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Sentence vectors, encoded in small batches of similar length."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    """Sentence vectors, each sentence encoded on its own.
+
+    The default int8 model quantizes its activations with a scale taken over the whole
+    batch, so a sentence's vector (and its cosine, by up to 0.01) would depend on which other
+    candidates share its batch; alone, the same sentence always scores the same. One call
+    per sentence costs about 25 ms per answer (ask_bench p50 177 → 202 ms)."""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    for i in range(0, len(order), EMBED_BATCH):
-        part = order[i:i + EMBED_BATCH]
-        out[part] = embedder.embed([texts[j] for j in part])
+    for i, text in enumerate(texts):
+        out[i] = embedder.embed([text])[0]
     return out
 
 

@@ -109,6 +109,20 @@ def test_every_passage_of_a_named_paper_counts_as_named_however_it_was_found(
     assert not any(e.focus for e in found.evidence if e.paper.paper_id != TECA)
 
 
+def test_a_question_naming_a_paper_asks_for_its_details(searcher: Searcher) -> None:
+    from search.answer.prepare import prepare
+    from search.answer.question import intent
+    question = "How are DiLightNet's radiance hints rendered?"
+    assert not intent(question).specific  # no kind of fact the patterns know
+    found = prepare(searcher, searcher.parse(question), 8)
+    assert found.named == ["2402.11929"]
+    # Like a specific answer, it quotes each of the best passages: their sentences are
+    # candidates.
+    assert any(s.cover for s in found.sentences)
+    a = answer(searcher, question)
+    assert a.citations[0].paper_id == "2402.11929"
+
+
 def test_a_name_defined_only_in_the_body_finds_its_paper(searcher: Searcher) -> None:
     assert searcher.named_papers("In the AEVB experiments, which step sizes were tried?") == \
         [("AEVB", "1312.6114")]
