@@ -184,11 +184,12 @@ def _leading(usable: list[Sentence], found: Found) -> Sentence | None:
 
 def _cover(picks: list[Sentence], sents: list[Sentence]) -> list[Sentence]:
     """The picks, then the best sentence of each of the first `COVER_PASSAGES` evidence
-    passages that no pick quotes; the last context picks give way so that at most
-    `MAX_QUOTES` are quoted. The answer sentence always stays first."""
-    quoted = {s.ev for s in picks}
-    added = [max((s for s in sents if s.ev == ev), key=lambda s: s.score)
-             for ev in range(COVER_PASSAGES) if ev not in quoted and any(s.ev == ev for s in sents)]
+    passages when it is not a pick (another of the passage's sentences may be); the last
+    context picks give way so that at most `MAX_QUOTES` are quoted. The answer sentence
+    always stays first."""
+    best = [max((s for s in sents if s.ev == ev), key=lambda s: s.score)
+            for ev in range(COVER_PASSAGES) if any(s.ev == ev for s in sents)]
+    added = [s for s in best if all(p is not s for p in picks)]
     return picks[:max(1, min(len(picks), MAX_QUOTES - len(added)))] + added
 
 
