@@ -127,6 +127,16 @@ def _rare(name: str, usage: Counter[str]) -> bool:
                                      and usage[name.capitalize()] <= limit)
 
 
+_ACRONYM = re.compile(r"[A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*")
+
+
+def _number_forms(name: str) -> list[str]:
+    """An acronym's other number: a question about "the ARDM" names the paper of "ARDMs"."""
+    if name.endswith("s") and _ACRONYM.fullmatch(name[:-1]) and name[-2].isupper():
+        return [name[:-1]]
+    return [f"{name}s"] if _ACRONYM.fullmatch(name) and name[-1].isupper() else []
+
+
 class NameIndex:
     """Method name → the few papers that bear it.
 
@@ -156,7 +166,8 @@ class NameIndex:
             if " " in name and sum(name.casefold() in t for t in texts) > MAX_NAME_PAPERS + 1:
                 continue
             if " " in name or _rare(name, usage):
-                self._papers[name.casefold()].extend((name, p) for p in sorted(ps))
+                for form in (name, *(f for f in _number_forms(name) if _rare(f, usage))):
+                    self._papers[form.casefold()].extend((form, p) for p in sorted(ps))
 
     def named_in(self, text: str) -> list[tuple[str, int]]:
         """(name, paper) for each method name the text mentions, longest names first."""

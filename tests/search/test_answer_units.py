@@ -117,6 +117,14 @@ def test_method_names_find_their_papers() -> None:
         "In the AEVB experiments, which step sizes?") == [("AEVB", 0)]
 
 
+def test_an_acronym_names_its_paper_in_either_number() -> None:
+    ardm = paper("i", "Autoregressive Diffusion Models", "We introduce ARDMs. ARDMs are simple.")
+    names = NameIndex([ardm, paper("j", "TECA: Text-Guided Avatars")])
+    assert names.named_in("How does the order-agnostic ARDM model audio?") == [("ARDM", 0)]
+    assert names.named_in("Which GPU do TECAs need?") == [("TECAs", 1)]
+    assert names.named_in("How are Avatars made?") == []  # no acronym: no other number
+
+
 def test_a_paper_defines_its_own_names_in_its_body() -> None:
     from search.retrieval.passages import _DEFINES
     found = [m.group(1) for m in _DEFINES.finditer(
