@@ -10,6 +10,7 @@ in an implementation-details paragraph that a corpus-wide ranking would not surf
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from indexer.models import Paper
@@ -32,6 +33,15 @@ BROAD_PAPERS = 8  # for a broad question, the top papers each searched for its b
 BROAD_PASSAGES = 3
 FACT_PASSAGES = 10  # more passages of a focus paper, found by the question's fact words
 MIN_FACT_WORDS = 2
+PART_PASSAGES = 3  # passages of a focus paper for each part of a question that asks several things
+MIN_PART_WORDS = 3
+# Where a question that asks several things starts its next one: "How are the units wired,
+# how quickly can a pattern be switched in, and how is each group's brightness set?"
+_NEXT_ASK = re.compile(r"(?:[,;]\s*(?:and\s+)?|\?\s+|\s+and\s+)(?=(?:how|what|which|why|where|when|who"
+                       r"|whom|whose|is|are|was|were|does|do|did|can)\b)"
+                       r"|[？?；;，,]\s*(?=[^，,？?]{0,8}?(?:怎么|怎样|如何|多少|多久|多长|多大|什么|哪|为什么|是否|几))", re.I)
+_ASKS = re.compile(r"\b(?:how|what|which|why|where|when|who|whom|whose)\b|怎么|怎样|如何|多少|多久|多长|多大|什么|哪|为什么|是否|几"
+                   r"|^(?:is|are|was|were|does|do|did|can)\b", re.I)
 
 
 @dataclass
@@ -76,6 +86,17 @@ def _fact_query(q: ParsedQuery, paper: Paper) -> str:
     return " ".join(kept) if MIN_FACT_WORDS <= len(kept) < len(words) else ""
 
 
+def question_parts(question: str) -> list[str]:
+    """The separate asks of a question that asks several things (none for a single ask):
+    each finds its own passage, which the whole question, diluted by the others, may not."""
+    # A clause that only says which paper ("In the tracking-free head avatar …,") asks
+    # nothing; the paper is searched already, and its description would only dilute the ask.
+    parts = [p.strip() for p in _NEXT_ASK.split(question)]
+    parts = [p for p in parts if _ASKS.search(p) and (len(p.split()) >= MIN_PART_WORDS
+                                                      or not p.isascii())]
+    return parts if len(parts) > 1 else []
+
+
 def unknown_words(words: list[str], known: set[str]) -> list[str]:
     """The words of a query that say more than `known` tokens (a paper's title, say)."""
     return [w for w in words if not ((tokens := set(tokenize(w))) and tokens <= known)]
@@ -101,6 +122,7 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
         else:  # found first by the corpus-wide search: still a passage of a named paper
             known.focus = known.focus or in_focus
 
+    parts = question_parts(q.raw) if want.specific else []
     if not q.arxiv_id:  # an id alone has no words to rank passages by
         for passage in searcher.passages(q, k=CORPUS_PASSAGES).passages:
             add(passage, False)
@@ -112,6 +134,9 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
             for passage in searcher.passages(fact, k=FACT_PASSAGES, papers=[pid]).passages:
                 if passage.chunk_id not in found:
                     add(passage, pid in named)
+        for part in parts:
+            for passage in searcher.passages(part, k=PART_PASSAGES, papers=[pid]).passages:
+                add(passage, pid in named)
     if not want.specific and not named:  # lines of work: every top paper's best passages
         for hit in hits[:BROAD_PAPERS]:
             for passage in searcher.passages(q, k=BROAD_PASSAGES, papers=[hit.paper_id]).passages:

@@ -717,3 +717,26 @@ def test_a_specific_answer_reads_paper_by_paper() -> None:
     picks = [Sentence(i, 0, 1, f"s{i}") for i in (0, 1, 2, 3)] + [Sentence(2, 2, 3, "s4")]
     # The answer's paper keeps the lead and says all it has; others follow in pick order.
     assert [s.text for s in _by_paper(picks, evidence)] == ["s0", "s2", "s4", "s1", "s3"]
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("How are TRAvatar's lighting units wired to the control side, how quickly can a new "
+     "lighting pattern be switched in, and how is the brightness of each LED group set?",
+     ["How are TRAvatar's lighting units wired to the control side",
+      "how quickly can a new lighting pattern be switched in",
+      "how is the brightness of each LED group set?"]),
+    # The clause that says which paper asks nothing by itself.
+    ("In the tracking-free relightable head avatar captured in a Light Stage, how many "
+     "volumetric primitives does the model use?", []),
+    ("What canonical isotropic scale does AGG give each Gaussian, and how many Gaussians "
+     "does it produce per object?",
+     ["What canonical isotropic scale does AGG give each Gaussian",
+      "how many Gaussians does it produce per object?"]),
+    ("TECA 生成一个带头发和配饰的头像，平均要跑多久？用的是什么 GPU？",
+     ["平均要跑多久", "用的是什么 GPU？"]),  # within the paper, the ask is enough
+    ("Which GPU does TECA train on?", []),
+])
+def test_a_question_that_asks_several_things_is_split_into_its_asks(question: str,
+                                                                    parts: list[str]) -> None:
+    from search.answer.evidence import question_parts
+    assert question_parts(question) == parts
