@@ -89,11 +89,14 @@ def _looks_like_name(word: str) -> bool:
 
 
 def _names_of(paper: Paper) -> set[str]:
-    """Method-name candidates of one paper: its title's head and its acronym-like words."""
+    """Method-name candidates of one paper: its title's head (or a title of two or three
+    words: "Generative Image Dynamics") and its acronym-like words."""
     names: set[str] = set()
     head, colon, _ = paper.title.partition(":")
     if colon and 1 <= len(head.split()) <= 3:
         names.add(head.strip())
+    elif not colon and 2 <= len(head.split()) <= 3:  # a short title is the work's name too
+        names.add(" ".join(head.split()))
     for text in (paper.title, paper.abstract[:600]):
         names.update(w for w in _NAME.findall(text) if _looks_like_name(w))
     # Past its opening an abstract also names the methods it compares with, once each; its

@@ -117,6 +117,15 @@ def test_method_names_find_their_papers() -> None:
         "In the AEVB experiments, which step sizes?") == [("AEVB", 0)]
 
 
+def test_a_short_title_names_its_paper() -> None:
+    names = NameIndex([paper("k", "Generative Image Dynamics", "We model image-space motion."),
+                       paper("l", "Learning Avatars from Many Monocular Videos of People")])
+    assert names.named_in("How does Generative Image Dynamics simulate the modal coordinates?") \
+        == [("Generative Image Dynamics", 0)]
+    assert names.named_in("What do generative image dynamics methods do?") == []  # as written
+    assert names.named_in("How are Learning Avatars trained?") == []  # a long title's words
+
+
 def test_an_acronym_names_its_paper_in_either_number() -> None:
     ardm = paper("i", "Autoregressive Diffusion Models", "We introduce ARDMs. ARDMs are simple.")
     names = NameIndex([ardm, paper("j", "TECA: Text-Guided Avatars")])
