@@ -179,7 +179,7 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 
 
 # Later blind body sets scored alone, and blind broad sets scored alone.
-LATE_BODY = ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10")
+LATE_BODY = ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10", "late11")
 BROAD_ALONE = ("broad3", "broad4", "broad5")
 
 
