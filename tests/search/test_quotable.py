@@ -1,4 +1,5 @@
-"""Answers that live in tables: which windows a table offers, and how they are scored."""
+"""What a passage offers to quote for a fact: table windows and how they are scored, and an
+equation's closing clause."""
 
 from __future__ import annotations
 
@@ -70,3 +71,14 @@ def _evidence(text: str) -> Evidence:
                                      page=1, score=1.0)
     return Evidence(hit, paper, 1.0)
 
+
+
+def test_an_equations_closing_clause_is_quotable_after_its_number() -> None:
+    from search.answer.quotable import quotable_spans
+    text = ("\x1aaz, z ≥0, ab (exp (z) −1) , z < 0, (172) where a > 1 and b are predefined "
+            "parameters [1, 309]; the recommended values are a ≈1.05078 and b ≈1.6733 [309]. "
+            "The loss is the sum of two terms, (3) where the first one is weighted by 0.5.")
+    spans = [text[a:b] for a, b, _ in quotable_spans(text, ("number",), set())]
+    assert any(s.startswith("where a > 1") and "1.6733" in s for s in spans)
+    # A sentence usable as it is keeps its opening.
+    assert any(s.startswith("The loss is the sum") for s in spans)
