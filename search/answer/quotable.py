@@ -5,7 +5,6 @@ for a question about a number, windows of its tables."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
 from indexer.sentences import sentence_spans
@@ -18,7 +17,7 @@ def quotable_spans(text: str, kinds: tuple[Kind, ...],
                    words: AbstractSet[str]) -> list[tuple[int, int, bool]]:
     """(start, end, is a table window) of what the passage offers to quote: its usable
     sentences, and for a question about a number its table windows around `words`."""
-    out = [(a, b, False) for a, b in map(_after_equation(text), sentence_spans(text))
+    out = [(a, b, False) for a, b in (_after_equation(text, span) for span in sentence_spans(text))
            if usable_sentence(text[a:b]) or _gives_fact(text[a:b], kinds)
            or _long_sentence(text[a:b])]
     if TABLE_KINDS & set(kinds):
@@ -29,21 +28,19 @@ def quotable_spans(text: str, kinds: tuple[Kind, ...],
 
 # The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".
 _WHERE_SET = re.compile(r"\bwhere\b[^.]{0,120}?[=≈]\s*[\d.]+")
+# A short sentence that sets a value: "We used warmup_steps = 4000."
+_SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
 # A displayed equation's number, then its closing clause: "…, z < 0, (172) where a > 1 …".
 _EQUATION_END = re.compile(r"\(\d{1,3}\)\s+(?=where\b)")
 
 
-def _after_equation(text: str) -> Callable[[tuple[int, int]], tuple[int, int]]:
+def _after_equation(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """An unusable sentence span without the displayed equation it opens with: the PDF text
     runs the equation's symbols into its closing "where …" clause, which alone is quotable."""
-    def trim(span: tuple[int, int]) -> tuple[int, int]:
-        if usable_sentence(text[span[0]:span[1]]):
-            return span
-        m = _EQUATION_END.search(text, span[0], span[1])
-        return (m.end(), span[1]) if m else span
-    return trim
-# A short sentence that sets a value: "We used warmup_steps = 4000."
-_SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
+    if usable_sentence(text[span[0]:span[1]]):
+        return span
+    m = _EQUATION_END.search(text, span[0], span[1])
+    return (m.end(), span[1]) if m else span
 
 
 LONG_WORDS = 100  # a sentence this long still states a fact in a paper's body
