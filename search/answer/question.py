@@ -71,7 +71,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
 # of work.
 _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when|where|as|according to) the\b[^?]{0,80}?\b(?:paper"
                        r"|method|work|approach|framework|survey|model|system|study|pipeline)\b"
-                       r"|\bthis (?:paper|work|method|survey)\b|那篇|这篇|该论文|该方法|该工作|文中", re.I)
+                       r"|\bthis (?:paper|work|method|survey)\b|那篇|那个|这篇|该论文|该方法|该工作|文中", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
                     r"|works|papers|researchers)|overview|survey|state of the art|有哪些|哪些方法"

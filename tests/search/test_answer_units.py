@@ -253,6 +253,12 @@ def test_questions_about_one_described_work(question: str, kinds: set[str], defi
     assert got.specific is (bool(kinds) or definite) and not got.broad
 
 
+def test_a_chinese_question_about_that_one_method_is_definite() -> None:
+    got = intent("那个用 anchor 点驱动 Gaussian 运动、做 streaming 动态场景重建的方法，渲染时用的是哪种"
+                 " rasterization？")
+    assert got.definite and got.specific and not got.broad
+
+
 def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
     assert not intent("Which model does the diffusion image-editing survey use?").broad
     when = intent("When the survey of image editing compares its metric with CLIPScore, how "
