@@ -74,7 +74,7 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     q = searcher.parse(question)
     found = prepare(searcher, q, k)
     notices = list(found.notices)
-    sents = [s for s in found.sentences if not s.cover]
+    sents = found.ordinary
     # A Chinese question is only as close to a sentence as its translation is complete: a
     # lexicon that renders one word of a recipe question must not make it look on topic.
     trust = 0.5 + 0.5 * q.coverage if q.chinese else 1.0
@@ -84,10 +84,9 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
     # spells differently, keep them from the general one). A name alone is not enough:
     # "stock market prediction with LSTM" names a talking-head paper that uses an LSTM, and
     # paper search ranks another paper first.
-    first = found.hits[0].paper_id if found.hits else ""
-    named = max((s.relevance for s in sents
-                 if found.evidence[s.ev].paper.paper_id in found.named
-                 and found.evidence[s.ev].paper.paper_id in (first, q.arxiv_id)), default=0.0)
+    trusted = set(found.named) & {found.hits[0].paper_id if found.hits else "", q.arxiv_id}
+    named = max((s.relevance for s in sents if found.evidence[s.ev].paper.paper_id in trusted),
+                default=0.0)
     # So is a specific question about the paper that paper search ranks first by a clear
     # margin: "the sparse-attention transformer that mixes random, sliding-window and global
     # tokens" describes BigBird without naming it, and its long question is far from any
@@ -136,7 +135,7 @@ def _llm(client: ChatClient, q: ParsedQuery, evidence: list[Evidence], t0: float
 def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
                      ) -> tuple[str, list[Citation]]:
     """The extractive overview and its citations (numbered by first use)."""
-    sents = [s for s in found.sentences if not s.cover]
+    sents = found.ordinary
     if _is_specific(found.intent, found.named, q):
         usable = above_floor(sents)
         picks = _cover(_diverse(usable, SPECIFIC_CONTEXT + 1, _leading(usable, found)),

@@ -42,6 +42,12 @@ class Found:
     notices: list[str]
     named: list[str]  # ids of the papers the question names (method name or arXiv id)
 
+    @property
+    def ordinary(self) -> list[Sentence]:
+        """The candidates that may be the answer, its context or the abstention floor's
+        evidence: all but the top passages' `cover` sentences."""
+        return [s for s in self.sentences if not s.cover]
+
 
 def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     """Evidence and scored candidate sentences for a parsed question (steps 1 and 2)."""
