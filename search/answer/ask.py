@@ -26,7 +26,6 @@ from search.answer.compose import specific_text
 from search.answer.evidence import Evidence, leader
 from search.answer.llm import ChatClient, PromptPassage, client_from_settings, llm_answer
 from search.answer.prepare import COVER_PASSAGES, Found, prepare
-from search.answer.question import Intent
 from search.answer.sentences import Sentence
 from search.answer.synthesis import broad
 from search.config import LLMSettings
@@ -136,7 +135,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
                      ) -> tuple[str, list[Citation]]:
     """The extractive overview and its citations (numbered by first use)."""
     sents = found.ordinary
-    if _is_specific(found.intent, found.named, q):
+    if found.specific:
         usable = above_floor(sents)
         picks = _cover(_diverse(usable, SPECIFIC_CONTEXT + 1, _leading(usable, found)),
                        found.sentences)
@@ -155,16 +154,6 @@ def above_floor(sents: list[Sentence]) -> list[Sentence]:
     the best, table windows at least `TABLE_FLOOR`."""
     top = max((s.score for s in sents), default=0.0)
     return [s for s in sents if s.score >= (TABLE_FLOOR if s.table else SENTENCE_FLOOR) * top]
-
-
-def _is_specific(want: Intent, named: list[str], q: ParsedQuery) -> bool:
-    """A question about a fact (a number, a value, a dataset, ...), about one work it
-    describes or about a paper it names; otherwise it asks for lines of work, even when
-    one paper leads the search. An arXiv id alone asks for that paper's gist."""
-    if q.arxiv_id:
-        return False
-    facts = set(want.kinds) - {"method"}
-    return bool(facts) or want.definite or (bool(named) and not want.broad)
 
 
 def _leading(usable: list[Sentence], found: Found) -> Sentence | None:

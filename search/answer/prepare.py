@@ -41,6 +41,7 @@ class Found:
     sentences: list[Sentence]
     notices: list[str]
     named: list[str]  # ids of the papers the question names (method name or arXiv id)
+    specific: bool = False  # answered with the fact asked, not lines of work (`answers_one`)
 
     @property
     def ordinary(self) -> list[Sentence]:
@@ -66,11 +67,10 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
         keywords.discount_identifying(q.raw)
     # A broad answer draws on many papers: each of the first gets a few sentences to choose from.
     leads, per_lead = (LEAD_PAPERS, 1) if want.specific else (BROAD_LEADS, 5)
-    # "How are TRAvatar's lighting units wired?" asks no kind of fact the patterns know, but
-    # naming a paper makes it a question about that paper's details (ask._is_specific).
-    about_one = want.specific or (bool(named) and not want.broad)
+    ids = [p for _, p in named] + ([q.arxiv_id] if q.arxiv_id else [])
+    specific = answers_one(want, ids, q)
     sents = candidates(evidence, keywords, want, [h.paper_id for h in resp.hits[:leads]], per_lead,
-                       cover=COVER_PASSAGES if about_one else 0)
+                       cover=COVER_PASSAGES if specific else 0)
     if sents:
         _table_context(searcher, sents, evidence)
         vecs = embed(searcher.embedder, [s.scored_text for s in sents])
@@ -79,8 +79,20 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
-    ids = [p for _, p in named] + ([q.arxiv_id] if q.arxiv_id else [])
-    return Found(want, resp.hits, evidence, keywords, sents, notices, ids)
+    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific)
+
+
+def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
+    """True when the answer is the fact asked, with its context: for a question about a fact
+    (a number, a value, a dataset, ...), about one work it describes, or about a paper it
+    names ("How are TRAvatar's lighting units wired?" asks no kind of fact the patterns
+    know). Otherwise it asks for lines of work, even when one paper leads the search ("how
+    do methods make avatars animatable" asks for methods, but of many papers). An arXiv id
+    alone asks for that paper's gist."""
+    if q.arxiv_id:
+        return False
+    facts = set(want.kinds) - {"method"}
+    return bool(facts) or want.definite or (bool(named) and not want.broad)
 
 
 def _agreed(named: list[tuple[str, str]], hits: list[Hit]) -> list[tuple[str, str]]:

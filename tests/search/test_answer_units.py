@@ -9,6 +9,7 @@ from indexer.models import Paper
 from search.answer.compose import broad_text, short_name, specific_text, trim_opening
 from search.answer.grouping import Group, group_papers, terms_of
 from search.answer.machine import machine_sentence
+from search.answer.prepare import answers_one
 from search.answer.question import (
     counts_near,
     describes_method,
@@ -251,6 +252,22 @@ def test_questions_about_one_described_work(question: str, kinds: set[str], defi
     got = intent(question)
     assert set(got.kinds) == kinds and got.definite is definite
     assert got.specific is (bool(kinds) or definite) and not got.broad
+
+
+@pytest.mark.parametrize(("question", "named", "one"), [
+    ("How do methods make 3D Gaussian avatars animatable?", [], False),  # methods of many papers
+    ("How are TRAvatar's lighting units wired?", ["2309.04247"], True),  # a named paper's details
+    ("Which datasets are used to evaluate talking heads?", [], True),  # a fact, even asked broadly
+    ("In the Byzantine Generals paper, how can a system detect a missing message?", [], True),
+    ("What are the main approaches to talking heads, like TRAvatar?", ["2309.04247"], False),
+])
+def test_which_questions_are_answered_with_one_fact(question: str, named: list[str], one: bool) -> None:
+    assert answers_one(intent(question), named, parse_query(question)) is one
+
+
+def test_an_arxiv_id_alone_asks_for_the_papers_gist() -> None:
+    q = parse_query("2309.04247")
+    assert q.arxiv_id and not answers_one(intent(q.raw), [q.arxiv_id], q)
 
 
 def test_a_chinese_question_about_that_one_method_is_definite() -> None:
