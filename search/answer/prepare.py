@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.answer.evidence import Evidence, gather, leader
+from search.answer.keywords import Keywords
 from search.answer.question import Intent, intent, with_symbols
 from search.answer.sentences import (
     MAX_PASSAGES,
-    Keywords,
     Sentence,
     candidates,
     embed,

@@ -18,9 +18,10 @@ from search.answer.cite import Citations
 from search.answer.compose import broad_text
 from search.answer.extract import usable_sentence
 from search.answer.grouping import Group, group_papers, signature_terms
+from search.answer.keywords import Keywords
 from search.answer.prepare import Found
 from search.answer.quotes import QuoteJudge, asks_problems, first_quotes, more_quotes
-from search.answer.sentences import Keywords, Sentence
+from search.answer.sentences import Sentence
 from search.answer.vocabulary import Vocabulary
 from search.lexicon.table import english_key
 from search.models import Citation

@@ -8,6 +8,7 @@ import pytest
 from indexer.models import Paper
 from search.answer.compose import broad_text, short_name, specific_text, trim_opening
 from search.answer.grouping import Group, group_papers, terms_of
+from search.answer.keywords import Keywords, identifying_words
 from search.answer.machine import machine_sentence
 from search.answer.prepare import answers_one
 from search.answer.question import (
@@ -18,7 +19,7 @@ from search.answer.question import (
     section_fit,
     supplies,
 )
-from search.answer.sentences import Keywords, about_others, identifying_words
+from search.answer.sentences import about_others
 from search.retrieval.passages import NameIndex
 from search.retrieval.query import parse_query
 
@@ -339,7 +340,7 @@ def test_a_best_paper_outside_every_line_of_work_leads_alone_without_an_opener()
 
 
 def test_an_acronym_in_a_sentence_counts_as_the_words_it_stands_for() -> None:
-    from search.answer.sentences import Keywords, acronyms_of
+    from search.answer.keywords import Keywords, acronyms_of
     assert {"bits", "dimension"} <= acronyms_of("How many bits per dimension on CIFAR-10?")["bpd"]
     keywords = Keywords({"bits": 2.0, "dimension": 2.0, "compression": 1.0},
                         "How many bits per dimension does lossless compression need?")
@@ -526,7 +527,7 @@ def test_picked_sentences_do_not_repeat_each_other() -> None:
 
 
 def test_a_formula_symbol_counts_as_the_words_it_abbreviates() -> None:
-    from search.answer.sentences import Keywords
+    from search.answer.keywords import Keywords
     keywords = Keywords({"identity": 2.0, "attention": 2.0, "refocus": 3.0, "weight": 1.0,
                          "volume": 1.0, "reconstruction": 1.0})
     tail = "where λid = 1 and λattn = 2.5 is used for all experiments."
@@ -552,7 +553,7 @@ def test_a_symbol_defined_as_the_count_asked_for_stands_for_it() -> None:
 
 
 def test_an_acronym_the_papers_define_otherwise_is_not_the_question_s() -> None:
-    from search.answer.sentences import Keywords
+    from search.answer.keywords import Keywords
     keywords = Keywords({"fourier": 1.0, "frequency": 1.0, "term": 1.0},
                         "How many Fourier frequency terms are kept?")
     assert "fft" in keywords.acronyms

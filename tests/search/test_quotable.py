@@ -7,8 +7,9 @@ import numpy as np
 
 from indexer.models import Paper
 from search.answer.evidence import Evidence
+from search.answer.keywords import Keywords
 from search.answer.question import intent
-from search.answer.sentences import Keywords, Sentence, candidates, score
+from search.answer.sentences import Sentence, candidates, score
 from search.answer.tables import is_table, own_row, table_runs, table_windows
 from search.models import PassageHit
 
