@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from indexer.models import Paper
 from indexer.textproc import tokenize
+from search.answer.keywords import asked_after_clause
 from search.answer.question import Intent, section_fit, supplies
 from search.models import Hit, PassageHit
 from search.retrieval.engine import Searcher
@@ -33,7 +34,7 @@ BROAD_PAPERS = 8  # for a broad question, the top papers each searched for its b
 BROAD_PASSAGES = 3
 FACT_PASSAGES = 10  # more passages of a focus paper, found by the question's fact words
 MIN_FACT_WORDS = 2
-PART_PASSAGES = 3  # passages of a focus paper for each part of a question that asks several things
+PART_PASSAGES = 3  # passages of a focus paper for each ask of a question (see gather)
 MIN_PART_WORDS = 3
 # Where a question that asks several things starts its next one: "How are the units wired,
 # how quickly can a pattern be switched in, and how is each group's brightness set?"
@@ -122,7 +123,11 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
         else:  # found first by the corpus-wide search: still a passage of a named paper
             known.focus = known.focus or in_focus
 
-    parts = question_parts(q.raw) if want.specific else []
+    # Each ask of the question searches the focus papers on its own; so does the one ask of
+    # a question that first describes its paper at length (the description matches the
+    # paper's introduction, not the passage with the fact).
+    parts = (question_parts(q.raw) or [a for a in [asked_after_clause(q.raw)] if a]
+             if want.specific else [])
     if not q.arxiv_id:  # an id alone has no words to rank passages by
         for passage in searcher.passages(q, k=CORPUS_PASSAGES).passages:
             add(passage, False)

@@ -121,6 +121,14 @@ def _abbreviates(sub: str, word: str) -> bool:
     return len(sub) >= 4 and all(c in rest for c in sub[1:])
 
 
+def asked_after_clause(question: str) -> str:
+    """What an English question asks once its leading, paper-picking clause is gone ("In the
+    monocular-video avatar work that …, how were the held-out frames chosen?" → "how were
+    the held-out frames chosen?"); empty when it has no such clause."""
+    m = _IDENTIFYING.match(question)
+    return question[m.end():] if m else ""
+
+
 def identifying_words(question: str) -> set[str]:
     """The keyword tokens only a leading, paper-picking clause of the question writes ("In
     the ResNet paper's CIFAR-10 experiments, when …" → resnet, cifar-10, experiment, …).

@@ -8,7 +8,7 @@ import pytest
 from indexer.models import Paper
 from search.answer.compose import broad_text, short_name, specific_text, trim_opening
 from search.answer.grouping import Group, group_papers, terms_of
-from search.answer.keywords import Keywords, identifying_words
+from search.answer.keywords import Keywords, asked_after_clause, identifying_words
 from search.answer.machine import machine_sentence
 from search.answer.prepare import answers_one
 from search.answer.question import (
@@ -773,3 +773,15 @@ def test_a_question_that_asks_several_things_is_split_into_its_asks(question: st
                                                                     parts: list[str]) -> None:
     from search.answer.evidence import question_parts
     assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize(("question", "ask"), [
+    ("In the monocular-video avatar work that models the hair with a NeRF, how were the "
+     "held-out frames chosen?", "how were the held-out frames chosen?"),
+    ("For the chromatin task of the sparse-attention transformer, on what data is it trained?",
+     "on what data is it trained?"),
+    ("How were the held-out frames chosen?", ""),  # no clause to take away
+    ("In 2023, many avatars appeared.", ""),  # a clause, but no question after it
+])
+def test_the_ask_after_a_paper_picking_clause(question: str, ask: str) -> None:
+    assert asked_after_clause(question) == ask

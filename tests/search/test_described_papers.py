@@ -10,7 +10,9 @@ from indexer.embed import Embedder
 from search.answer.ask import ABSTAIN, MIN_RELEVANCE, answer
 from search.answer.evidence import leader
 from search.answer.prepare import prepare
+from search.models import Filters, PassageSearchResponse
 from search.retrieval.engine import Searcher
+from search.retrieval.query import ParsedQuery
 from tests.conftest import SMALL_DIGESTS, build_into
 
 BIGBIRD = "2007.14062"
@@ -45,3 +47,26 @@ def test_a_broad_question_below_the_floor_still_abstains(searcher: Searcher) -> 
     assert leader(prepare(searcher, searcher.parse(question), 8).hits) == BIGBIRD  # not on topic
     a = answer(searcher, question)
     assert a.overview.startswith(ABSTAIN) and not a.citations
+
+
+def test_the_ask_after_a_long_description_searches_the_paper_alone(searcher: Searcher) -> None:
+    """The description ("the paper that unifies …") matches the paper's introduction; what it
+    asks ("what data is used …") searches the paper's body on its own."""
+    question = ("In the paper that unifies order-agnostic autoregressive models with absorbing "
+                "discrete diffusion, how many audio clips are in the training, validation and test "
+                "splits?")
+    searched: list[str] = []
+    passages = searcher.passages
+
+    def recording(query: str | ParsedQuery, k: int = 10, filters: Filters | None = None,
+                  papers: list[str] | None = None) -> PassageSearchResponse:
+        searched.append(query if isinstance(query, str) else "")
+        return passages(query, k=k, filters=filters, papers=papers)
+
+    searcher.passages = recording  # type: ignore[method-assign]
+    try:
+        found = prepare(searcher, searcher.parse(question), 8)
+    finally:
+        del searcher.passages
+    assert "how many audio clips are in the training, validation and test splits?" in searched
+    assert any("31158/3643/4107" in e.text for e in found.evidence[:10])
