@@ -23,7 +23,8 @@ _WE_VERB = re.compile(r"^(?:to (?:this end|address (?:this|these|the) [\w\s]{1,4
                       r"(propose|present|introduce|develop|design|build|describe|demonstrate|show"
                       r"|investigate|study|explore|address|tackle|use|leverage|adopt|employ)\b\s*",
                       re.I)
-_OUR = re.compile(r"^(?:our|the proposed) (?:method|approach|framework|model|system|pipeline)\b", re.I)
+_OUR = re.compile(r"^(?:(?:our|the proposed) (?:method|approach|framework|model|system|pipeline)"
+                  r"|this (?:paper|work|study|article))\b", re.I)
 _THIRD = {"propose": "proposes", "present": "presents", "introduce": "introduces",
           "develop": "develops", "design": "designs", "build": "builds", "describe": "describes",
           "demonstrate": "demonstrates", "show": "shows", "investigate": "investigates",
@@ -62,6 +63,15 @@ def trim_opening(sentence: str, name: str) -> str:
     if m := _OUR.match(text):
         return f"{name}{text[m.end():]}"
     return f"{name}: {text[:1].upper()}{text[1:]}"
+
+
+def continued(sentence: str, name: str) -> str:
+    """A paper's next quoted sentence, right after one that named it: only a boilerplate
+    opening ("In this paper, we show …") names it again, briefly ("DAWN shows …")."""
+    text = sentence.strip()
+    if _OPENING.match(text) or _WE_VERB.match(text) or _OUR.match(text):
+        return trim_opening(text, name)
+    return f"{text[:1].upper()}{text[1:]}"
 
 
 def _end(sentence: str, marks: str, chinese: bool) -> str:
@@ -130,8 +140,10 @@ def broad_text(groups: list[Group], quotes: dict[str, list[tuple[str, int]]],
             opener = template.format(term=term, names=listed)
             parts.append(_end(opener, marks([numbers[p] for p in group.papers]), chinese))
         for pid in group.papers:
-            for sentence, n in quotes.get(pid, []):
-                parts.append(_end(trim_opening(sentence, described_name(papers[pid])), marks([n]),
-                                  chinese))
+            for j, (sentence, n) in enumerate(quotes.get(pid, [])):
+                # The paper's first quote introduces it; a second one just goes on.
+                quoted = (trim_opening(sentence, described_name(papers[pid])) if j == 0
+                          else continued(sentence, short_name(papers[pid])))
+                parts.append(_end(quoted, marks([n]), chinese))
         paragraphs.append(" ".join(parts))
     return "\n\n".join(paragraphs)

@@ -148,6 +148,19 @@ def test_boilerplate_openings_become_attributions() -> None:
     assert trim_opening("In this paper, we propose a new avatar.", "TECA") == "TECA proposes a new avatar."
     assert trim_opening("Our method renders in real time.", "AGG") == "AGG renders in real time."
     assert trim_opening("Hair is hard to model.", "DELTA") == "DELTA: Hair is hard to model."
+    assert trim_opening("This paper introduces a game.", "FML") == "FML introduces a game."
+
+
+def test_a_papers_second_quote_goes_on_without_its_title() -> None:
+    metaverse = paper("1", "MetaTrading: An Immersion-Aware Model Trading Framework")
+    text = broad_text([Group(["auction"], ["1"])],
+                      {"1": [("We model the trading as an equilibrium problem.", 1),
+                             ("moreover, we formulate the rewards as a Markov decision process.", 2),
+                             ("In this paper, we show that costs fall.", 1)]},
+                      {"1": metaverse}, {"1": 1}, chinese=False)
+    assert text.count("An Immersion-Aware") == 1  # the first quote introduces the paper ...
+    assert "[1]. Moreover, we formulate the rewards" in text  # ... the next goes on ...
+    assert "MetaTrading shows that costs fall [1]." in text  # ... or names it briefly
     assert short_name(paper("x", "TECA: Text-Guided Generation")) == "TECA"
     assert short_name(paper("x", "A Very Long Title About Many Different Things Here")).endswith("…")
 
