@@ -171,13 +171,41 @@ class NameIndex:
             if " " in name or _rare(name, usage):
                 for form in (name, *(f for f in _number_forms(name) if _rare(f, usage))):
                     self._papers[form.casefold()].extend((form, p) for p in sorted(ps))
+        self._titles = _long_titles(papers)
 
     def named_in(self, text: str) -> list[tuple[str, int]]:
-        """(name, paper) for each method name the text mentions, longest names first."""
+        """(name, paper) for each method name or long title the text mentions, longest
+        names first."""
         words = _NAME.findall(_POSSESSIVE.sub("", text))
         spans = words + [" ".join(words[i:i + n]) for n in (2, 3) for i in range(len(words))]
         hits = [(name, p) for span in sorted(set(spans), key=lambda s: (-len(s), s))
                 for name, p in self._papers.get(span.casefold(), [])
                 if span == name or (name.isupper() and span.casefold() not in self._common)]
-        return list(dict.fromkeys(hits))
+        written = f" {_plain(text)} "
+        titled = [(title, p) for key, (title, p) in self._titles.items() if f" {key} " in written]
+        return list(dict.fromkeys(sorted(titled, key=lambda t: -len(t[0])) + hits))
+
+
+MIN_TITLE_WORDS = 4  # a title this long, written out in a question, names its paper
+
+
+def _plain(text: str) -> str:
+    """Lower-case words only: "'A Cookbook of Self-Supervised Learning'" → "a cookbook of
+    self supervised learning"."""
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
+
+
+def _long_titles(papers: list[Paper]) -> dict[str, tuple[str, int]]:
+    """Plain title → (title, paper) for titles of `MIN_TITLE_WORDS` words or more, and for
+    such a title's part after its colon: a question may quote a paper by its title
+    ("what does 'A Cookbook of Self-Supervised Learning' suggest …"). A title two papers
+    share names neither."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for i, paper in enumerate(papers):
+        _, colon, rest = paper.title.partition(":")
+        for title in {paper.title, rest.strip() if colon else ""}:
+            if len(title.split()) >= MIN_TITLE_WORDS:
+                found[_plain(title)].add(i)
+    return {key: (papers[next(iter(ps))].title, next(iter(ps)))
+            for key, ps in found.items() if len(ps) == 1}
 

@@ -91,6 +91,22 @@ def test_sections_where_details_live() -> None:
     assert section_fit("Abstract", ()) == 0.5  # no fact asked: no preference
 
 
+def test_a_long_title_written_in_a_question_names_its_paper() -> None:
+    papers = [paper("a", "A Cookbook of Self-Supervised Learning"),
+              paper("b", "TECA: Text-Guided Generation and Editing of Compositional 3D Avatars"),
+              paper("c", "Learning to Animate Faces"), paper("d", "Learning to Animate Faces")]
+    names = NameIndex(papers)
+    title = "A Cookbook of Self-Supervised Learning"
+    assert names.named_in(f"What does '{title}' suggest for mixed precision?") == [(title, 0)]
+    assert names.named_in("In a cookbook of self supervised learning, which optimizer?")[0][1] == 0
+    # The part after a colon is a title too; the head still names the paper as well.
+    sub = names.named_in("What GPU does Text-Guided Generation and Editing of Compositional 3D "
+                         "Avatars use?")
+    assert [p for _, p in sub] == [1]
+    assert names.named_in("What is a cookbook of self-supervised methods?") == []  # not the title
+    assert names.named_in("Is Learning to Animate Faces fast?") == []  # two papers share it
+
+
 def test_method_names_find_their_papers() -> None:
     papers = [paper("a", "TECA: Text-Guided Generation of Avatars"),
               paper("b", "Learning Avatars", "We propose TRAvatar, a relightable avatar."),
