@@ -34,7 +34,7 @@ from indexer.embed import embedder_for  # noqa: E402
 from indexer.models import SourceSpec  # noqa: E402
 from search.config import Settings  # noqa: E402
 from search.lexicon.table import packaged_lexicon  # noqa: E402
-from search.retrieval import engine  # noqa: E402
+from search.retrieval import floor  # noqa: E402
 from search.retrieval.engine import Searcher  # noqa: E402
 from search.retrieval.floor import NO_MATCH  # noqa: E402
 from search.retrieval.translate import translate  # noqa: E402
@@ -59,8 +59,8 @@ def _recording(*args):  # type: ignore[no-untyped-def]
     return value
 
 
-_match_strength = engine.match_strength
-engine.match_strength = _recording
+_match_strength = floor.match_strength  # the floor's own lookup, which search calls
+floor.match_strength = _recording
 
 
 def load(path: Path) -> list[dict]:
