@@ -78,10 +78,24 @@ def _size(t: Term) -> int:
     return LATIN_CHARS if t.latin else len(t.text)
 
 
+# "每" (every) and "几" (how many) count the character after them: 每帧 is per frame, 几层
+# how many layers. A measure word (几块 GPU) is no noun, even where the lexicon knows it.
+_COUNTING = frozenset("每几")
+_MEASURE_WORDS = frozenset("块个张台次种篇组位")
+
+
 def _inside(word: str, lexicon: Mapping[str, Entry]) -> list[Term]:
     """Longest lexicon terms inside a word no term covers; leftover characters untranslated
-    (a lone character inside a word is rarely that word's sense)."""
-    return [_term(p, lexicon) if len(p) > 1 else Term(p) for p in known_pieces(word, lexicon)]
+    (a lone character inside a word is rarely that word's sense), except the noun a
+    counting character counts."""
+    pieces = known_pieces(word, lexicon)
+    return [_term(p, lexicon) if len(p) > 1 or _counted(pieces, i, lexicon) else Term(p)
+            for i, p in enumerate(pieces)]
+
+
+def _counted(pieces: list[str], i: int, lexicon: Mapping[str, Entry]) -> bool:
+    return (i > 0 and pieces[i - 1] in _COUNTING and pieces[i] in lexicon
+            and pieces[i] not in _MEASURE_WORDS)
 
 
 def _term(span: str, lexicon: Mapping[str, Entry]) -> Term:

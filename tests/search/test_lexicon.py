@@ -157,6 +157,10 @@ def test_the_shipped_lexicon_knows_everyday_terms() -> None:
     for zh, en in {"位姿": "pose", "外观": "appearance", "低光": "low-light", "隐式": "implicit",
                    "水印": "watermarking"}.items():
         assert table[zh].en[0] == en and table[zh].source == "mined"
+    # Words of a question about a paper's body, which the digests' summaries rarely write.
+    for zh, en in {"推荐": "recommended", "作者": "authors", "点光源": "point light",
+                   "可训练": "trainable"}.items():
+        assert table[zh].en[0] == en and table[zh].source == "curated"
 
 
 def test_training_details_in_chinese_translate_whole() -> None:

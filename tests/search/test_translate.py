@@ -68,6 +68,16 @@ def test_terms_are_found_inside_words_jieba_keeps_whole() -> None:
     assert translate("像素", {**LEXICON, "像": _entry("像", ("like", 0.9))}).expansions == []
 
 
+def test_the_noun_a_counting_character_counts_is_translated() -> None:
+    lexicon = {**LEXICON, "帧": _entry("帧", ("frames", 0.9)), "层": _entry("层", ("layers", 0.97)),
+               "块": _entry("块", ("block", 0.7))}
+    # jieba keeps 每帧 and 几层 whole: "per frame", "how many layers"
+    assert translate("每帧", lexicon).expansions == ["frames"]
+    assert translate("几层", lexicon).expansions == ["layers"]
+    assert translate("几块", lexicon).expansions == []  # a measure word (几块 GPU), not a block
+    assert translate("像素", {**lexicon, "像": _entry("像", ("like", 0.9))}).expansions == []
+
+
 def test_spaces_separate_words() -> None:
     assert [x.text for x in translate("高斯 泼溅", LEXICON).terms] == ["高斯", "泼溅"]
 
