@@ -137,7 +137,7 @@ def builtin_overview(searcher: Searcher, q: ParsedQuery, found: Found, k: int
     sents = found.ordinary
     if found.specific:
         usable = above_floor(sents)
-        picks = _cover(_diverse(usable, SPECIFIC_CONTEXT + 1, _leading(usable, found)),
+        picks = _cover(_diverse(usable, SPECIFIC_CONTEXT + 1, _first(usable, found)),
                        found.sentences)
         return _specific(searcher, q, picks, found.evidence)
     # A bare arXiv id has no words to be relevant to: the paper's own sentences all are.
@@ -154,6 +154,18 @@ def above_floor(sents: list[Sentence]) -> list[Sentence]:
     the best, table windows at least `TABLE_FLOOR`."""
     top = max((s.score for s in sents), default=0.0)
     return [s for s in sents if s.score >= (TABLE_FLOOR if s.table else SENTENCE_FLOOR) * top]
+
+
+def _first(usable: list[Sentence], found: Found) -> Sentence | None:
+    """The sentence to lead with when it is not simply the best candidate: a top passage's
+    sentence that outscores every candidate (it was scored only to stand for its passage,
+    its keywords having looked weak: "the image-to-image trick … replacing initial noise
+    zT" for "what trick reduces randomness"), else the asked paper's (`_leading`)."""
+    covers = [s for s in found.sentences if s.cover]
+    if covers and usable and (top := max(covers, key=lambda s: s.score)).score >= max(
+            s.score for s in usable):
+        return top
+    return _leading(usable, found)
 
 
 def _leading(usable: list[Sentence], found: Found) -> Sentence | None:

@@ -45,8 +45,9 @@ class Found:
 
     @property
     def ordinary(self) -> list[Sentence]:
-        """The candidates that may be the answer, its context or the abstention floor's
-        evidence: all but the top passages' `cover` sentences."""
+        """The candidates that may be the answer's context or the abstention floor's
+        evidence: all but the top passages' `cover` sentences (one of which leads only
+        when it outscores them all, see `ask._first`)."""
         return [s for s in self.sentences if not s.cover]
 
 

@@ -63,7 +63,8 @@ class Sentence:
     cosine: float = 0.0
     relevance: float = 0.0  # cosine + 0.3 × keyword coverage: how on-topic, on an absolute scale
     # A sentence of a top passage that only made the candidates to stand for its passage
-    # (`candidates(cover=…)`): scored, but never the answer or its context by itself.
+    # (`candidates(cover=…)`): scored, never context by itself, the answer only when it
+    # outscores every candidate.
     cover: bool = False
     context: str = ""  # a table window's caption and header, for scoring (never quoted)
     vector: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.float32))

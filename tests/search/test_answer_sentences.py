@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.model_spec import Embedder
+from indexer.models import Paper
+from search.answer.evidence import Evidence
 from search.answer.sentences import embed
+from search.models import PassageHit
 
 
 def test_a_sentence_is_embedded_the_same_whatever_shares_its_batch(embedder: Embedder) -> None:
@@ -27,3 +30,27 @@ def test_the_best_sentence_of_a_top_passage_is_quoted_beside_a_weaker_pick() -> 
     assert any(x is best for x in quoted) and len(quoted) <= MAX_QUOTES
     assert quoted[0] is other[0]  # the answer sentence stays first
     assert any(x is other[1] for x in quoted)  # passage 2's best, not picked, is quoted too
+
+
+def test_a_top_passages_sentence_that_outscores_every_candidate_leads() -> None:
+    from search.answer.ask import _first
+    from search.answer.keywords import Keywords
+    from search.answer.prepare import Found
+    from search.answer.question import intent
+    from search.answer.sentences import Sentence
+    trick = Sentence(0, 0, 1, "One can replace the initial noise zT with zt.", score=0.70, cover=True)
+    other = Sentence(0, 2, 3, "PhotoVerse needs no test-time tuning.", score=0.52, cover=True)
+    candidate = Sentence(1, 0, 1, "We generate five images per photo.", score=0.51)
+
+    def passage(pid: str) -> Evidence:
+        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text="", section="3",
+                                         page=1, score=1.0)
+        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), 1.0)
+
+    def found(*sents: Sentence) -> Found:
+        return Found(intent("What trick reduces randomness?"), [], [passage("a"), passage("b")],
+                     Keywords({}), list(sents), [], [], True)
+
+    assert _first([candidate], found(trick, other, candidate)) is trick
+    weaker = Sentence(0, 0, 1, "Our approach is fast.", score=0.4, cover=True)
+    assert _first([candidate], found(weaker, candidate)) is None  # the candidate leads itself
