@@ -88,15 +88,20 @@ def _looks_like_name(word: str) -> bool:
     return len(word) >= 3 and bool(re.search(r"[A-Z]{2}|[a-z][A-Z]|\d[A-Za-z]|[A-Za-z]\d", word))
 
 
+def _title_head(paper: Paper) -> str:
+    """The part of a title before its colon, when it is a name of one to three words."""
+    head, colon, _ = paper.title.partition(":")
+    return head.strip() if colon and 1 <= len(head.split()) <= 3 else ""
+
+
 def _names_of(paper: Paper) -> set[str]:
     """Method-name candidates of one paper: its title's head (or a title of two or three
     words: "Generative Image Dynamics") and its acronym-like words."""
     names: set[str] = set()
-    head, colon, _ = paper.title.partition(":")
-    if colon and 1 <= len(head.split()) <= 3:
-        names.add(head.strip())
-    elif not colon and 2 <= len(head.split()) <= 3:  # a short title is the work's name too
-        names.add(" ".join(head.split()))
+    if head := _title_head(paper):
+        names.add(head)
+    elif ":" not in paper.title and 2 <= len(paper.title.split()) <= 3:  # the work's name too
+        names.add(" ".join(paper.title.split()))
     for text in (paper.title, paper.abstract[:600]):
         names.update(w for w in _NAME.findall(text) if _looks_like_name(w))
     # Past its opening an abstract also names the methods it compares with, once each; its
@@ -172,6 +177,12 @@ class NameIndex:
                 for form in (name, *(f for f in _number_forms(name) if _rare(f, usage))):
                     self._papers[form.casefold()].extend((form, p) for p in sorted(ps))
         self._titles = _long_titles(papers)
+        # A title's head is the work's own name, however a question capitalises it (the
+        # digests write "Emerdiff: …", its authors and readers "EmerDiff"), unless some
+        # abstracts use the word in another case too.
+        limit = MAX_NAME_PAPERS + 1
+        self._loose = {h.casefold() for p in papers if (h := _title_head(p))
+                       and (" " in h or all(usage[f] <= limit for f in (h.lower(), h.capitalize())))}
 
     def named_in(self, text: str) -> list[tuple[str, int]]:
         """(name, paper) for each method name or long title the text mentions, longest
@@ -180,7 +191,8 @@ class NameIndex:
         spans = words + [" ".join(words[i:i + n]) for n in (2, 3) for i in range(len(words))]
         hits = [(name, p) for span in sorted(set(spans), key=lambda s: (-len(s), s))
                 for name, p in self._papers.get(span.casefold(), [])
-                if span == name or (name.isupper() and span.casefold() not in self._common)]
+                if span == name or ((name.isupper() or name.casefold() in self._loose)
+                                    and span.casefold() not in self._common)]
         written = f" {_plain(text)} "
         titled = [(title, p) for key, (title, p) in self._titles.items() if f" {key} " in written]
         return list(dict.fromkeys(sorted(titled, key=lambda t: -len(t[0])) + hits))

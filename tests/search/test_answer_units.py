@@ -107,6 +107,17 @@ def test_a_long_title_written_in_a_question_names_its_paper() -> None:
     assert names.named_in("Is Learning to Animate Faces fast?") == []  # two papers share it
 
 
+def test_a_title_head_names_its_paper_however_it_is_capitalised() -> None:
+    papers = [paper("a", "Emerdiff: Emerging Pixel-level Semantic Knowledge in Diffusion Models"),
+              paper("b", "Relightable: Avatars from Light Stages"),
+              *(paper(f"r{i}", "Lighting", "We render relightable avatars.") for i in range(5))]
+    names = NameIndex(papers)
+    assert names.named_in("What caption does EmerDiff give the U-Net?") == [("Emerdiff", 0)]
+    assert names.named_in("How is the Relightable avatar lit?") == [("Relightable", 1)]
+    # Other abstracts write "relightable" as a word: only the title's own spelling names it.
+    assert names.named_in("How are relightable avatars lit?") == []
+
+
 def test_method_names_find_their_papers() -> None:
     papers = [paper("a", "TECA: Text-Guided Generation of Avatars"),
               paper("b", "Learning Avatars", "We propose TRAvatar, a relightable avatar."),
