@@ -48,7 +48,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"
                        r"|optimizer|detector|estimator|library|tool|renderer|architecture|method|checkpoint"
                        r"|scheduler|schedule|sampler|solver"
-                       r"|algorithm|baseline|prior|loss|representation)s?\b"
+                       r"|algorithm|baseline|prior|losse?|representation)s?\b"
                        r"|(?:什么|哪个|哪种|哪一种)\w{0,3}?(?:模型|网络|表示|结构|方法|算法|编码器|解码器|检测器"
                        r"|优化器|损失|先验|骨干|backbone)|用(?:的是)?什么(?!\s*(?:GPU|显卡|型号|卡))", re.I),
     # Bare "data" asks for a dataset only a few words after its wh-word ("what training data",

@@ -38,6 +38,7 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("On what TPU configurations were the models trained?", {"hardware"}, False),
     ("Which datasets were used to train the network?", {"dataset"}, False),
     ("Which off-the-shelf grasp planner proposes grasps?", {"name"}, False),
+    ("With which image-space losses does AGG supervise its renderings?", {"name"}, False),
     ("TECA 训练要多久？用的什么显卡？", {"duration", "hardware"}, False),
     ("What are the main approaches to audio-driven talking head generation?", set(), True),
     ("有哪些方法可以压缩 3DGS？", set(), True),
