@@ -19,7 +19,7 @@ from search.lexicon.table import packaged_lexicon
 from search.retrieval.translate import translate
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
-               "place", "stage"]
+               "place", "stage", "limitation"]
 
 _ASKS: dict[Kind, re.Pattern[str]] = {
     "duration": re.compile(r"how long|how much time|how many (?:hours|days|minutes|epochs|iterations"
@@ -62,6 +62,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|安装在哪|佩戴在哪", re.I),
     "stage": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:phase|stage|step|epoch|layer|iteration)s?\b"
                         r"|\bwhen (?:does|do|is|are)\b|哪个阶段|什么阶段|哪一阶段|何时", re.I),
+    "limitation": re.compile(r"\b(?:limitations?|shortcomings?|drawbacks?|weakness(?:es)?|biases"
+                             r"|failure (?:cases?|modes?))\b|局限|不足之处|缺点|缺陷|失败案例", re.I),
     "method": re.compile(r"how does|how do (?:they|the authors)|what does|what is the (?:role|purpose)"
                          r"|role of|purpose of|module|component|architecture|what kind of"
                          r"|作用|模块|结构|组件|原理|怎么做|如何实现", re.I),
@@ -110,6 +112,10 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
                     r"|fine-?tuning|warm-?up)\s+(?:training\s+)?(?:phase|stage|step|epochs?)\b"
                     r"|\b(?:phase|stage|step)\s*(?:1|2|3|I{1,3}|one|two|three)\b"
                     r"|\bonly (?:be )?(?:applied |used )?(?:during|after|before|in)\b", re.I)
+# "Our method struggles to …", "it cannot handle …", "biased towards …", "left for future work".
+_LIMITS = re.compile(r"\b(?:limitations?|limited|struggles?|fails?|failures?|cannot|unable|bias(?:es|ed)?"
+                     r"|drawbacks?|future work|remains? (?:challenging|difficult|an open)|does not (?:handle"
+                     r"|generali[sz]e|support))\b", re.I)
 _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with"
                      r"|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
@@ -119,6 +125,7 @@ _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),
     "duration": (_DURATION,), "hardware": (_HARDWARE,), "dataset": (_DATA_WORDS, _NAMED),
     "name": (_NAMED, _USES_NAME), "method": (_METHOD,), "place": (_PLACE,), "stage": (_STAGE,),
+    "limitation": (_LIMITS,),
 }
 
 
@@ -217,11 +224,17 @@ _DETAIL_SECTION = re.compile(r"implement|experiment|training|train|setup|set-up|
 _OVERVIEW_SECTION = re.compile(r"abstract|introduction|related|conclusion|limitation|summary", re.I)
 
 
+_LIMITS_SECTION = re.compile(r"limitation|conclusion|discussion|future work|failure", re.I)
+
+
 def section_fit(section: str, kinds: tuple[Kind, ...]) -> float:
     """How likely a section holds the fact asked: 1 for implementation details and
-    experiments, 0 for abstracts, introductions and related work, 0.5 otherwise."""
+    experiments (for a limitation: a limitations, discussion or conclusion section), 0 for
+    abstracts, introductions and related work, 0.5 otherwise."""
     if not kinds or kinds == ("method",):
         return 0.5
+    if kinds == ("limitation",):
+        return 1.0 if _LIMITS_SECTION.search(section) else 0.5
     if _DETAIL_SECTION.search(section):
         return 1.0
     return 0.0 if _OVERVIEW_SECTION.search(section) else 0.5

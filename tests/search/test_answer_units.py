@@ -39,6 +39,8 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("Which datasets were used to train the network?", {"dataset"}, False),
     ("Which off-the-shelf grasp planner proposes grasps?", {"name"}, False),
     ("With which image-space losses does AGG supervise its renderings?", {"name"}, False),
+    ("What shortcomings and biases do MagiCapture's authors acknowledge?", {"limitation"}, False),
+    ("TECA 生成的头像有什么缺点？", {"limitation"}, False),
     ("TECA 训练要多久？用的什么显卡？", {"duration", "hardware"}, False),
     ("What are the main approaches to audio-driven talking head generation?", set(), True),
     ("有哪些方法可以压缩 3DGS？", set(), True),
@@ -826,3 +828,12 @@ def test_a_question_that_asks_several_things_is_split_into_its_asks(question: st
 ])
 def test_the_ask_after_a_paper_picking_clause(question: str, ask: str) -> None:
     assert asked_after_clause(question) == ask
+
+
+def test_a_limitation_is_found_where_papers_admit_them() -> None:
+    kinds = intent("What are the limitations of MagiCapture?").kinds
+    assert kinds == ("limitation",)
+    assert supplies("Our method struggles to generate images of men with long hair.", kinds) == 1.0
+    assert supplies("We train for 1200 steps with a learning rate of 5e-4.", kinds) == 0.0
+    assert section_fit("6 Limitations and Future Work", kinds) == 1.0
+    assert section_fit("4.2 Implementation Details", kinds) == 0.5
