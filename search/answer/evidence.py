@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from indexer.models import Paper
 from indexer.textproc import tokenize
+from search.answer.facts import section_fit, supplies
 from search.answer.keywords import asked_after_clause
-from search.answer.question import Intent, section_fit, supplies
+from search.answer.question import Intent
 from search.models import Hit, PassageHit
 from search.retrieval.engine import Searcher
 from search.retrieval.query import ParsedQuery

@@ -9,7 +9,7 @@ from collections.abc import Set as AbstractSet
 
 from indexer.sentences import sentence_spans
 from search.answer.extract import usable_sentence
-from search.answer.question import Kind, supplies
+from search.answer.facts import Kind, supplies
 from search.answer.tables import TABLE_KINDS, table_runs, table_windows
 
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 from search.answer.evidence import Evidence
+from search.answer.facts import describes_method
 from search.answer.grouping import Group, terms_of
-from search.answer.question import describes_method
 from search.answer.sentences import Sentence
 
 METHOD_BONUS = 0.4  # a broad answer quotes what a paper does rather than why

@@ -5,7 +5,7 @@ question minus its paper's title words and a leading paper-picking clause, `fact
 the IDF-weighted share of the question's keywords it contains (its paper's title words
 aside, the clause's weighed less: `keywords.Keywords`), whether it holds the
 kind of fact asked (numbers and units, hardware, dataset names, method descriptions:
-`question.supplies`) and the score of the passage it comes from. Sentences are embedded
+`facts.supplies`) and the score of the passage it comes from. Sentences are embedded
 one at a time (see `embed`), at most `MAX_CANDIDATES` per answer (plus the top passages'
 other sentences), which bounds latency.
 """
@@ -22,8 +22,9 @@ import numpy as np
 from indexer.model_spec import Embedder
 from indexer.textproc import tokenize
 from search.answer.evidence import Evidence, unknown_words
+from search.answer.facts import describes_method, focus_share, supplies
 from search.answer.keywords import Keywords, identifying_words
-from search.answer.question import Intent, describes_method, focus_share, supplies
+from search.answer.question import Intent
 from search.answer.quotable import quotable_spans
 from search.answer.tables import own_row
 from search.retrieval.query import ParsedQuery

@@ -7,18 +7,12 @@ import pytest
 
 from indexer.models import Paper
 from search.answer.compose import broad_text, short_name, specific_text, trim_opening
+from search.answer.facts import counts_near, describes_method, names_near, section_fit, supplies
 from search.answer.grouping import Group, group_papers, terms_of
 from search.answer.keywords import Keywords, asked_after_clause, identifying_words
 from search.answer.machine import machine_sentence
 from search.answer.prepare import answers_one
-from search.answer.question import (
-    counts_near,
-    describes_method,
-    intent,
-    names_near,
-    section_fit,
-    supplies,
-)
+from search.answer.question import intent
 from search.answer.sentences import about_others
 from search.retrieval.passages import NameIndex
 from search.retrieval.query import parse_query
