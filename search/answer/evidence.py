@@ -127,8 +127,8 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
     # Each ask of the question searches the focus papers on its own; so does the one ask of
     # a question that first describes its paper at length (the description matches the
     # paper's introduction, not the passage with the fact).
-    parts = (question_parts(q.raw) or [a for a in [asked_after_clause(q.raw)] if a]
-             if want.specific else [])
+    ask = asked_after_clause(q.raw)
+    parts = (question_parts(q.raw) or ([ask] if ask else [])) if want.specific else []
     if not q.arxiv_id:  # an id alone has no words to rank passages by
         for passage in searcher.passages(q, k=CORPUS_PASSAGES).passages:
             add(passage, False)

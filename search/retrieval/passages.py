@@ -8,7 +8,7 @@ passages: the digests' Chinese summaries are machine-written and never cited as 
 Papers are also found by name: a question that says "TECA" or "AGG" means one paper, and
 `NameIndex` maps such method names (acronyms and CamelCase words of titles and abstracts,
 the part of a title before its colon, or a name the full text defines: "we propose … (AEVB)")
-to the few papers that use them.
+to the few papers that use them; a title of four or more words, written out, names its paper.
 """
 
 from __future__ import annotations
@@ -150,8 +150,9 @@ class NameIndex:
 
     A one-word name that many papers' titles and abstracts write the same way anyway
     ("Avatar", "IMUs") is a term of the field, not a name, and is left out. A question
-    must write a name as the paper does, except that an all-capitals acronym (TECA) also
-    matches in any case, unless it is an everyday word in `common` ("warm up" is not WARM).
+    must write a name as the paper does, except that an all-capitals acronym (TECA) or a
+    title's head (Emerdiff) also matches in any case, unless it is an everyday word in
+    `common` ("warm up" is not WARM).
     `defined` adds, by paper index, the names a paper's full text defines as its own
     (`defined_names`): "AEVB" is in the VAE paper's body, not its abstract.
     """
@@ -218,6 +219,6 @@ def _long_titles(papers: list[Paper]) -> dict[str, tuple[str, int]]:
         for title in {paper.title, rest.strip() if colon else ""}:
             if len(title.split()) >= MIN_TITLE_WORDS:
                 found[_plain(title)].add(i)
-    return {key: (papers[next(iter(ps))].title, next(iter(ps)))
-            for key, ps in found.items() if len(ps) == 1}
+    return {key: (papers[i].title, i) for key, ps in found.items() if len(ps) == 1
+            for i in ps}
 
