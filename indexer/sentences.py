@@ -2,7 +2,8 @@
 
 English: '.', '!' and '?' end a sentence when followed by space and a character that is
 not lower case, except after an abbreviation (e.g., et al., Fig., single capitals as in
-"J. Smith"). Chinese: '。', '！' and '？' always end one. A newline always ends one.
+"J. Smith") or a list's number ("three stages: 1. Sample …", "2. Fit …": the number opens
+its item). Chinese: '。', '！' and '？' always end one. A newline always ends one.
 Trailing citation markers (``[3]``, ``[1, 2]``) stay with the sentence they close.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 
 _END = re.compile(r"(?:[.!?]+|[。！？]+)[\"'”’)\]]*(?:\s*\[[\d,;\s–-]+\])*")
+# A list item's number: at a sentence's start, or after the colon that announces the list.
+_ENUMERATOR = re.compile(r"(?:^|[:;]\s*)\(?\d{1,2}$")
 _ABBREV = frozenset("e.g i.e al etc fig figs eq eqs vs cf approx resp sec no ref refs et ca".split())
 
 
@@ -32,7 +35,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             end, rest = m.end(), line[m.end():]
             cjk = m.group(0)[0] in "。！？"
             if not cjk and rest and (not rest[0].isspace() or rest.lstrip()[:1].islower()
-                                     or _abbreviation_before(line, m.start())):
+                                     or _abbreviation_before(line, m.start())
+                                     or (m.group(0) == "." and _ENUMERATOR.search(line[start:m.start()].strip()))):
                 continue
             _add_span(spans, line, start, end, offset)
             start = end

@@ -46,7 +46,24 @@ def excerpt(text: str, used: list[Sentence]) -> str:
             hi += 1
         else:
             lo -= 1
-    return text[spans[lo][0]:spans[_table_end(text, spans, hi)][1]]
+    return text[spans[lo][0]:spans[_list_end(text, spans, _table_end(text, spans, hi))][1]]
+
+
+MAX_LIST_WORDS = 120  # of a numbered list's items that follow a quoted one
+_ITEM = re.compile(r"(?:^|[:;]\s*)\(?(\d{1,2})[.)]\s")
+
+
+def _list_end(text: str, spans: list[tuple[int, int]], hi: int) -> int:
+    """The last span of the excerpt: a quoted item of a numbered list ("three stages: 1. …")
+    takes in the items after it, up to MAX_LIST_WORDS: the list is what was announced."""
+    words = 0
+    while hi + 1 < len(spans) and (item := _ITEM.search(text[spans[hi][0]:spans[hi][1]])):
+        nxt = _ITEM.match(text[spans[hi + 1][0]:spans[hi + 1][1]])
+        words += len(text[spans[hi + 1][0]:spans[hi + 1][1]].split())
+        if nxt is None or int(nxt.group(1)) != int(item.group(1)) + 1 or words > MAX_LIST_WORDS:
+            break
+        hi += 1
+    return hi
 
 
 MAX_TABLE_WORDS = 150  # of a table's rows that follow a quoted caption

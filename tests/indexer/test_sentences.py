@@ -34,3 +34,12 @@ def test_table_spans_are_a_caption_line_and_the_rows_after_it() -> None:
     spans = table_spans(text)
     assert [text[a:b] for a, b in spans] == ["Table 1: PSNR per subject.\nMethod PSNR\nOurs 30.59"]
     assert is_row("Ours 0.566 0.730 6.218") and not is_row("It is best.") and not is_row("")
+
+
+def test_a_list_number_opens_its_item_rather_than_ending_a_sentence() -> None:
+    text = ("The estimation consists of three stages: 1. Sample L values. 2. Fit a density "
+            "estimator q(z). 3. Sample again. Results are in Section 7. We stop.")
+    assert split_sentences(text) == [
+        "The estimation consists of three stages: 1. Sample L values.",
+        "2. Fit a density estimator q(z).", "3. Sample again.",
+        "Results are in Section 7.", "We stop."]

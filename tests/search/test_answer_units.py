@@ -831,3 +831,18 @@ def test_a_limitation_is_found_where_papers_admit_them() -> None:
     assert supplies("We train for 1200 steps with a learning rate of 5e-4.", kinds) == 0.0
     assert section_fit("6 Limitations and Future Work", kinds) == 1.0
     assert section_fit("4.2 Implementation Details", kinds) == 0.5
+
+
+def test_an_excerpt_quoting_a_numbered_list_item_takes_in_the_items_after_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from search.answer import cite
+    from search.answer.cite import excerpt
+    from search.answer.sentences import Sentence
+    monkeypatch.setattr(cite, "MIN_WORDS", 0)
+    used = "We want the marginal likelihood of a datapoint."
+    text = (f"Some background comes first. {used} The process has three stages: 1. Sample "
+            "values with MCMC. 2. Fit a density estimator q(z) to these samples. 3. Plug them "
+            "into the estimator. 5. An unrelated numbered remark. After the list, more prose.")
+    start = text.index(used)
+    got = excerpt(text, [Sentence(0, start, start + len(used), used)])
+    assert got.endswith("3. Plug them into the estimator.") and got in text
