@@ -30,6 +30,8 @@ _THIRD = {"propose": "proposes", "present": "presents", "introduce": "introduces
           "demonstrate": "demonstrates", "show": "shows", "investigate": "investigates",
           "study": "studies", "explore": "explores", "address": "addresses", "tackle": "tackles",
           "use": "uses", "leverage": "leverages", "adopt": "adopts", "employ": "employs"}
+# "We introduce FATE, a novel method …": the paper named again, then what it is.
+_APPOSITION = re.compile(r"\s*(?:\([^()]{1,60}\))?\s*,\s*(?=(?:a|an|the)\s)", re.I)
 OPENERS_EN = ("One line of work builds on {term} ({names})", "Another uses {term} ({names})",
               "A third line relies on {term} ({names})")
 OPENERS_ZH = ("一类工作基于{term}（{names}）", "另一类采用{term}（{names}）", "第三类依赖{term}（{names}）")
@@ -59,7 +61,12 @@ def trim_opening(sentence: str, name: str) -> str:
     """The sentence without a boilerplate opening, attributed to `name` where it said "we"."""
     text = _OPENING.sub("", sentence.strip())
     if m := _WE_VERB.match(text):
-        return f"{name} {_THIRD[m.group(1).lower()]} {text[m.end():]}"
+        said = text[m.end():]
+        head = name.split(" (")[0]
+        # "FATE introduces FATE, a novel method" says the name twice: "FATE is a novel method".
+        if said.lower().startswith(head.lower()) and (a := _APPOSITION.match(said, len(head))):
+            return f"{name} is {said[a.end():]}"
+        return f"{name} {_THIRD[m.group(1).lower()]} {said}"
     if m := _OUR.match(text):
         return f"{name}{text[m.end():]}"
     return f"{name}: {text[:1].upper()}{text[1:]}"

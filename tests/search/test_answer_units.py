@@ -175,6 +175,16 @@ def test_boilerplate_openings_become_attributions() -> None:
     assert trim_opening("This paper introduces a game.", "FML") == "FML introduces a game."
 
 
+def test_an_attribution_does_not_name_the_paper_twice() -> None:
+    name = "FATE (Full-head Gaussian Avatar with Textural Editing)"
+    assert (trim_opening("We introduce FATE, a novel method for editable avatars.", name)
+            == f"{name} is a novel method for editable avatars.")
+    assert (trim_opening("We present ViViD (Video Virtual try-on), a framework for video.", "ViViD")
+            == "ViViD is a framework for video.")
+    assert (trim_opening("We introduce FATEful, a new method.", "FATE")
+            == "FATE introduces FATEful, a new method.")  # another name
+
+
 def test_a_papers_second_quote_goes_on_without_its_title() -> None:
     metaverse = paper("1", "MetaTrading: An Immersion-Aware Model Trading Framework")
     text = broad_text([Group(["auction"], ["1"])],
