@@ -68,8 +68,12 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
 # A question about one work it describes ("In the Byzantine Generals paper, …", "When the
 # survey of image editing compares …", "…的那篇里") asks about that work, never for lines
 # of work.
-_DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when|where|as|according to) the\b[^?]{0,80}?\b(?:paper"
-                       r"|method|work|approach|framework|survey|model|system|study|pipeline)\b"
+_WORK = (r"(?:paper|method|work|approach|framework|survey|model|system|study|pipeline|generator"
+         r"|network|algorithm|technique)")
+_DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when|where|as|according to) the\b"
+                       rf"[^?]{{0,80}}?\b{_WORK}\b"
+                       # "The monocular-video avatar method that keeps …" opens by describing it.
+                       rf"|^the\b[^?]{{0,80}}?\b{_WORK} (?:that|which|whose)\b"
                        r"|\bthis (?:paper|work|method|survey)\b|那篇|那个|这篇|该论文|该方法|该工作|文中", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"

@@ -295,6 +295,10 @@ def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     ("In the Byzantine Generals paper, how can a system detect a missing message?", set(), True),
     ("单目图像 + 稀疏 IMU 融合动捕的那篇里，阈值设成多少？", {"value", "number"}, True),
     ("How do NeRF methods scale to city-scale scenes?", set(), False),
+    ("The monocular avatar method that keeps the body as a mesh was run on dress videos. "
+     "Why does it fail on them?", set(), True),  # opens by describing its one work
+    ("Why does the text-driven avatar generator that puts NeRF hair on a mesh blur?", set(), True),
+    ("The methods that animate avatars: why do they blur?", set(), False),
 ])
 def test_questions_about_one_described_work(question: str, kinds: set[str], definite: bool) -> None:
     got = intent(question)
