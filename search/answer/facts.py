@@ -9,6 +9,7 @@ shows, `section_fit` how likely its section holds them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Set as AbstractSet
 from typing import Literal
 
@@ -105,9 +106,11 @@ def _near(tokens: list[str], words: AbstractSet[str], loose: bool = False) -> li
     """Positions of the tokens that are one of `words` ("warmup_steps" counts as its parts;
     when `loose`, "detected" as "detector": the same first six letters)."""
     stems = {w[:6] for w in words if len(w) >= 6} if loose else set()
+    # Symbols compare in their plain form: PDFs write math italics ("𝜎" for "σ").
     return [i for i, t in enumerate(tokens)
             if any(f in words or (len(f) >= 6 and f[:6] in stems)
-                   for f in (fold(part) for part in _PARTS.split(t.lower()) if part))]
+                   for f in (fold(part) for part in _PARTS.split(
+                       (t if t.isascii() else unicodedata.normalize("NFKC", t)).lower()) if part))]
 
 
 def _words(text: str) -> list[str]:

@@ -10,6 +10,7 @@ phrasings.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -121,7 +122,8 @@ class Intent:
     definite: bool = False
     given: frozenset[str] = frozenset()  # names and numbers the question writes (lower case):
     # not answers
-    symbols: frozenset[str] = frozenset()  # symbols the papers define as the focus ("k")
+    # symbols the papers define as the focus ("k"), or that the question writes ("σ")
+    symbols: frozenset[str] = frozenset()
 
     @property
     def near(self) -> frozenset[str]:
@@ -140,7 +142,18 @@ def intent(question: str) -> Intent:
              if t not in _NOT_FOCUS} | _chinese_focus(question)
     definite = bool(_DEFINITE.search(question))
     broad = bool(_BROAD.search(question)) and not definite
-    return Intent(kinds, broad, frozenset(focus), definite, written_facts(question))
+    return Intent(kinds, broad, frozenset(focus), definite, written_facts(question),
+                  written_symbols(question))
+
+
+# A Greek letter the question writes on its own ("what value does the constant σ take?"):
+# the value asked for stands next to it ("We choose 𝜎= 0.1").
+_GREEK = re.compile(r"(?<![^\W\d_])[α-ωΑ-Ω](?![^\W\d_])")
+
+
+def written_symbols(question: str) -> frozenset[str]:
+    """The Greek-letter symbols a question writes on their own, lower case."""
+    return frozenset(unicodedata.normalize("NFKC", m).lower() for m in _GREEK.findall(question))
 
 
 # "where K << T is the number of frequencies", "N denotes the number of anchors".
@@ -155,4 +168,4 @@ def with_symbols(want: Intent, texts: Iterable[str]) -> Intent:
         return want
     symbols = {m.group(1).lower() for text in texts for m in _SYMBOL_IS.finditer(text)
                if fold(m.group(2).lower()) in want.focus}
-    return replace(want, symbols=frozenset(symbols)) if symbols else want
+    return replace(want, symbols=want.symbols | symbols) if symbols else want

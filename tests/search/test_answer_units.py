@@ -860,3 +860,14 @@ def test_an_excerpt_quoting_a_numbered_list_item_takes_in_the_items_after_it(
     start = text.index(used)
     got = excerpt(text, [Sentence(0, start, start + len(used), used)])
     assert got.endswith("3. Plug them into the estimator.") and got in text
+
+
+def test_a_symbol_the_question_writes_is_what_its_value_stands_next_to() -> None:
+    from search.answer.facts import supplies
+    asked = intent("What value does the constant σ in the blending weights take?")
+    assert "σ" in asked.near
+    # PDFs write the symbol in math italics.
+    assert supplies("We choose 𝜎= 0.1 for all runs.", asked.kinds, asked.near, asked.given,
+                    bool(asked.focus)) == 1.0
+    assert supplies("The weights blend 0.1 of each vertex.", asked.kinds, asked.near, asked.given,
+                    bool(asked.focus)) < 1.0
