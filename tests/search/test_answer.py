@@ -58,7 +58,7 @@ OPENER = re.compile(r"^(?:One line of work builds on|Another uses|A third line r
 ATTRIBUTION = re.compile(r"^(?:According to [^:]+: |据《[^》]+》：|[^(:：]{1,160}(?: \([^)]*\))?[:：] "
                          r"|[^(]{1,160}?(?: \([^)]*\))? (?:proposes|presents|introduces|develops"
                          r"|designs|uses|builds|describes|shows|studies|explores|addresses|leverages"
-                         r"|adopts|employs) )")
+                         r"|adopts|employs|is) )")
 
 
 def assert_extractive(a: Answer) -> None:
