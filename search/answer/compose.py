@@ -19,6 +19,9 @@ from search.answer.grouping import Group
 from search.lexicon.table import chinese_name
 
 _OPENING = re.compile(r"^(?:in|within) this (?:paper|work|study|letter|article|report)\s*,?\s*", re.I)
+# "Furthermore, we propose …": the connective joins a sentence that the overview does not quote.
+_CONNECTIVE = re.compile(r"^(?:furthermore|moreover|additionally|in addition|besides|specifically"
+                         r"|more specifically|in particular|to this end|finally|notably),\s*", re.I)
 _WE_VERB = re.compile(r"^(?:to (?:this end|address (?:this|these|the) [\w\s]{1,40}?),\s*)?we\s+"
                       r"(propose|present|introduce|develop|design|build|describe|demonstrate|show"
                       r"|investigate|study|explore|address|tackle|use|leverage|adopt|employ)\b\s*",
@@ -59,7 +62,7 @@ def described_name(paper: Paper, limit: int = 14) -> str:
 
 def trim_opening(sentence: str, name: str) -> str:
     """The sentence without a boilerplate opening, attributed to `name` where it said "we"."""
-    text = _OPENING.sub("", sentence.strip())
+    text = _OPENING.sub("", _CONNECTIVE.sub("", sentence.strip()))
     if m := _WE_VERB.match(text):
         said = text[m.end():]
         head = name.split(" (")[0]
@@ -75,7 +78,7 @@ def trim_opening(sentence: str, name: str) -> str:
 def continued(sentence: str, name: str) -> str:
     """A paper's next quoted sentence, right after one that named it: only a boilerplate
     opening ("In this paper, we show …") names it again, briefly ("DAWN shows …")."""
-    text = sentence.strip()
+    text = sentence.strip()  # "Moreover, …" reads on from the paper's quote before it
     if _OPENING.match(text) or _WE_VERB.match(text) or _OUR.match(text):
         return trim_opening(text, name)
     return f"{text[:1].upper()}{text[1:]}"

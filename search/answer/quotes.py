@@ -34,6 +34,9 @@ _RESULT = re.compile(r"\b(?:experiments?|results|evaluations?|comparisons?|studi
                      r"\b(?:show|demonstrate|indicate|reveal|validate|confirm)|\boutperform"
                      r"|\bstate-of-the-art (?:performance|results|quality)|\bachiev\w* (?:superior"
                      r"|state|better|comparable|competitive|significant)", re.I)
+# "This is because …", "They then …": a sentence leaning on one the overview does not quote.
+_ANAPHORIC = re.compile(r"^(?:this|that|these|those|such|it|they|thus|hence|therefore)\b"
+                        r"(?!\s+(?:paper|work|study|article)\b)", re.I)
 _ASIDE_SECTION = re.compile(r"experiment|result|evaluation|ablation|implement|related|comparison"
                             r"|appendix|supplement|dataset|^[A-H](?:\.\d+)*\s", re.I)
 _PROBLEMS = re.compile(r"\b(?:problems?|challenges?|limitations?|issues?|drawbacks?|artifacts?"
@@ -67,8 +70,9 @@ class QuoteJudge:
         idle = ((not self.scene and bool(_SCENE.search(s.text)))
                 or (not does and bool(_RESULT.search(s.text))))
         aside = bool(_ASIDE_SECTION.search(ev.hit.section))
+        leaning = bool(_ANAPHORIC.match(s.text.strip()))
         return (s.score + METHOD_BONUS * does + NOVELTY * new + MECHANISM * min(1.0, how / 4)
-                - CONTEXT_PENALTY * (idle + aside))
+                - CONTEXT_PENALTY * (idle + aside + leaning))
 
 
 def first_quotes(groups: list[Group], by_paper: dict[str, list[Sentence]], judge: QuoteJudge

@@ -365,6 +365,15 @@ def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
     # The same sentence says less about what the paper is when it comes from its experiments.
     late = Sentence(1, 0, 1, how.text, score=0.5)
     assert judge.value(how, set()) > judge.value(late, set())
+    # A sentence leaning on one before it ("This is because …") does not stand alone.
+    leaning = Sentence(0, 0, 1, f"This is because {how.text[0].lower()}{how.text[1:]}", score=0.5)
+    assert judge.value(how, set()) > judge.value(leaning, set())
+
+
+def test_a_quotes_connective_goes_with_the_sentence_it_joined() -> None:
+    assert (trim_opening("Furthermore, we propose a completion framework.", "FATE")
+            == "FATE proposes a completion framework.")
+    assert trim_opening("Specifically, our model is built on SD.", "X") == "X is built on SD."
 
 
 def test_few_lines_of_work_keep_more_papers_each() -> None:
