@@ -13,7 +13,8 @@
    context; a broad one is a synthesis of 2–4 lines of work. No sentence below the floors
    (`SENTENCE_FLOOR`, `RELEVANCE_FLOOR`) is used, so every cited paper addresses the
    question. An LLM, when
-   configured, gets the same passages. Citation excerpts are verbatim spans of chunks.
+   configured, gets the same passages. Citation excerpts are verbatim spans of chunks,
+   or of a chunk joined with its neighbour when the quote sits at its edge (`joined`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from search.answer.cite import Citations, citation
 from search.answer.compose import specific_text
 from search.answer.evidence import Evidence, leader
+from search.answer.joined import join_edges
 from search.answer.llm import ChatClient, PromptPassage, client_from_settings, llm_answer
 from search.answer.prepare import COVER_PASSAGES, Found, prepare
 from search.answer.sentences import Sentence
@@ -200,6 +202,7 @@ def _specific(searcher: Searcher, q: ParsedQuery, picks: list[Sentence],
     picks = _by_paper(picks, evidence)
     for s in picks:
         _continue(searcher, s, evidence)
+    join_edges(searcher, evidence, picks)
     cites = Citations(evidence, q)
     lines = [(s.text, evidence[s.ev].paper, cites.cite(s)) for s in picks]
     return specific_text(lines, q.chinese), cites.build()

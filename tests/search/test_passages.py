@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.embed import Embedder
+from indexer.sentences import split_sentences
 from search.answer.ask import answer
 from search.cli.main import main
 from search.config import Settings
@@ -93,9 +94,34 @@ def test_a_specific_answer_quotes_each_of_the_best_passages(searcher: Searcher,
     # passage ranking finds a fact's passage more often than the sentence score its sentence.
     top = prepare(searcher, searcher.parse(question), 8).evidence[:COVER_PASSAGES]
     a = answer(searcher, question)
-    for ev in top:
-        assert any(c.paper_id == ev.paper.paper_id and c.excerpt in ev.text
-                   for c in a.citations), (ev.hit.section, ev.text[:80])
+    for ev in top:  # (an excerpt may run on into the passage next to it)
+        assert any(c.paper_id == ev.paper.paper_id and set(split_sentences(c.excerpt))
+                   & set(split_sentences(ev.text)) for c in a.citations), (ev.hit.section, ev.text[:80])
+
+
+def test_a_quote_at_a_passages_edge_runs_on_across_the_chunk_boundary(searcher: Searcher) -> None:
+    from search.answer.cite import excerpt
+    from search.answer.evidence import Evidence
+    from search.answer.joined import join_edges
+    from search.answer.sentences import Sentence
+
+    # A passage whose last sentence the next passage does not repeat (longer than the overlap).
+    passages = searcher.passages("TECA", k=200, papers=[TECA]).passages
+    pairs = [(p, n) for p in passages if (n := searcher.following(p)) is not None
+             and split_sentences(p.text)[-1] not in n.text]
+    assert pairs
+    p, nxt = pairs[0]
+    last = split_sentences(p.text)[-1]
+    start = p.text.rindex(last)
+    evidence = [Evidence(p, searcher.paper(TECA), 1.0)]
+    pick = Sentence(0, start, start + len(last), last)
+    join_edges(searcher, evidence, [pick])
+    joined = evidence[pick.ev].text
+    assert joined[pick.start:pick.end] == last and evidence[pick.ev].hit.page == p.page
+    got = excerpt(joined, [pick])
+    assert last in got and split_sentences(nxt.text)[0] in got  # what follows it, verbatim
+    chunks = [t for _, t, _ in searcher.snapshot.chunks_of(TECA)]
+    assert all(any(s in t for t in chunks) for s in split_sentences(got))
 
 
 def test_every_passage_of_a_named_paper_counts_as_named_however_it_was_found(
