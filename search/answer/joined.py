@@ -11,7 +11,7 @@ page.
 
 from __future__ import annotations
 
-from indexer.sentences import sentence_spans
+from indexer.sentences import TABLE_CAPTION, is_row, sentence_spans
 from search.answer.evidence import Evidence
 from search.answer.sentences import Sentence
 from search.retrieval.engine import Searcher
@@ -54,7 +54,10 @@ def _before(searcher: Searcher, ev: Evidence, text: str) -> str:
     # Chunks overlap: the passage may open with the last sentences of the one before.
     cut = next((a for a, _ in spans if text.startswith(prior[a:].strip())), len(prior))
     new = [(a, b) for a, b in spans if b <= cut][-EDGE_SENTENCES:]
-    return prior[new[0][0]:new[-1][1]] + " " if new else ""
+    if not new:
+        return ""
+    piece = prior[new[0][0]:new[-1][1]]
+    return piece + _separator(piece, text.split("\n", 1)[0])
 
 
 def _after(searcher: Searcher, ev: Evidence, text: str) -> str:
@@ -68,4 +71,14 @@ def _after(searcher: Searcher, ev: Evidence, text: str) -> str:
                      if nxt.startswith(text[a:].strip())), "")
     rest = nxt[len(repeated):]
     spans = sentence_spans(rest)[:EDGE_SENTENCES]
-    return " " + rest[spans[0][0]:spans[-1][1]] if spans else ""
+    if not spans:
+        return ""
+    piece = rest[spans[0][0]:spans[-1][1]]
+    return _separator(piece, text.rsplit("\n", 1)[-1]) + piece
+
+
+def _separator(piece: str, line: str) -> str:
+    """How the chunker joins two pieces of a section: a table's caption and rows stand on
+    lines of their own (a table split between chunks goes on in the next), prose runs on."""
+    tabular = "\n" in piece or TABLE_CAPTION.match(piece) or is_row(line) and not piece[:1].islower()
+    return "\n" if tabular else " "

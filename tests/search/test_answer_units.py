@@ -880,3 +880,10 @@ def test_a_symbol_the_question_writes_is_what_its_value_stands_next_to() -> None
                     bool(asked.focus)) == 1.0
     assert supplies("The weights blend 0.1 of each vertex.", asked.kinds, asked.near, asked.given,
                     bool(asked.focus)) < 1.0
+
+
+def test_a_table_split_between_passages_joins_on_its_own_lines() -> None:
+    from search.answer.joined import _separator
+    assert _separator("Table 1. Ablation (rows 1-3),\nw/o Color 22.54 0.8161", "w/o Mask 22.23") == "\n"
+    assert _separator("Full Augmentation 22.97 0.8249", "Ours 21.09 0.8443 0.1152") == "\n"
+    assert _separator("For each video, we select frames 0-400.", "We use six outfits.") == " "
