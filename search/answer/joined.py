@@ -45,7 +45,7 @@ def join_edges(searcher: Searcher, evidence: list[Evidence], picks: list[Sentenc
 
 def _before(searcher: Searcher, ev: Evidence, text: str) -> str:
     """The last sentences of the passage before, not repeated at the start of `text`, and
-    the space that joins them to it ("" when there is none)."""
+    what joins them to it ("" when there are none)."""
     previous = searcher.preceding(ev.hit)
     if previous is None:
         return ""
@@ -61,8 +61,8 @@ def _before(searcher: Searcher, ev: Evidence, text: str) -> str:
 
 
 def _after(searcher: Searcher, ev: Evidence, text: str) -> str:
-    """The first sentences of the passage after, not already at the end of `text`, and the
-    space that joins them to it ("" when there is none)."""
+    """The first sentences of the passage after, not already at the end of `text`, and
+    what joins them to it ("" when there are none)."""
     following = searcher.following(ev.hit)
     if following is None:
         return ""
@@ -80,5 +80,5 @@ def _after(searcher: Searcher, ev: Evidence, text: str) -> str:
 def _separator(piece: str, line: str) -> str:
     """How the chunker joins two pieces of a section: a table's caption and rows stand on
     lines of their own (a table split between chunks goes on in the next), prose runs on."""
-    tabular = "\n" in piece or TABLE_CAPTION.match(piece) or is_row(line) and not piece[:1].islower()
+    tabular = "\n" in piece or TABLE_CAPTION.match(piece) or (is_row(line) and not piece[:1].islower())
     return "\n" if tabular else " "

@@ -5,7 +5,8 @@ A good quote says what the paper does and how: it describes the method ("we prop
 already say, and it adds terms that earlier quotes did not. Sentences that only set the
 scene ("… remains challenging") or only report results ("Experiments show …") say little,
 unless the question asks for problems, and so do sentences from experiment, related-work
-and appendix sections: what a paper is, its abstract and method say.
+and appendix sections: what a paper is, its abstract and method say. Neither does a
+sentence that leans on one before it ("This is because …"), which the overview does not show.
 """
 
 from __future__ import annotations
