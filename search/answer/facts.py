@@ -16,7 +16,7 @@ from typing import Literal
 from indexer.textproc import fold, tokenize
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
-               "place", "stage", "limitation"]
+               "place", "stage", "limitation", "reason"]
 
 # A number that is a quantity, not a citation, a year or a figure/table/section reference.
 _DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. )(?<!Eq\. )"
@@ -59,12 +59,16 @@ _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of
                      r"|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
                      r" input|outputs?|predicts?|\bby (?:first )?[a-z]+ing\b", re.I)
+# "due to the quadratic cost", "to avoid blurry …", "because it tends to …": a reason given.
+_REASON = re.compile(r"\b(?:because|since(?! \d)|due to|owing to|as a result|so that|in order to|otherwise"
+                     r"|therefore|thus|hence|to (?:avoid|prevent|reduce|alleviate|mitigate|ensure|address"
+                     r"|overcome|compensate|remove|keep|stabili[sz]e|speed up))\b", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.
 _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),
     "duration": (_DURATION,), "hardware": (_HARDWARE,), "dataset": (_DATA_WORDS, _NAMED),
     "name": (_NAMED, _USES_NAME), "method": (_METHOD,), "place": (_PLACE,), "stage": (_STAGE,),
-    "limitation": (_LIMITS,),
+    "limitation": (_LIMITS,), "reason": (_REASON,),
 }
 
 
@@ -90,7 +94,7 @@ def section_fit(section: str, kinds: tuple[Kind, ...]) -> float:
     """How likely a section holds the fact asked: 1 for implementation details and
     experiments (for a limitation: a limitations, discussion or conclusion section), 0 for
     abstracts, introductions and related work, 0.5 otherwise."""
-    if not kinds or kinds == ("method",):
+    if set(kinds) <= {"method", "reason"}:  # a description or a reason can be anywhere
         return 0.5
     if kinds == ("limitation",):
         return 1.0 if _LIMITS_SECTION.search(section) else 0.5

@@ -92,7 +92,7 @@ def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
     alone asks for that paper's gist."""
     if q.arxiv_id:
         return False
-    facts = set(want.kinds) - {"method"}
+    facts = set(want.kinds) - {"method", "reason"}
     return bool(facts) or want.definite or (bool(named) and not want.broad)
 
 

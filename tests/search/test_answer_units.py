@@ -296,9 +296,10 @@ def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     ("单目图像 + 稀疏 IMU 融合动捕的那篇里，阈值设成多少？", {"value", "number"}, True),
     ("How do NeRF methods scale to city-scale scenes?", set(), False),
     ("The monocular avatar method that keeps the body as a mesh was run on dress videos. "
-     "Why does it fail on them?", set(), True),  # opens by describing its one work
-    ("Why does the text-driven avatar generator that puts NeRF hair on a mesh blur?", set(), True),
-    ("The methods that animate avatars: why do they blur?", set(), False),
+     "Why does it fail on them?", {"reason"}, True),  # opens by describing its one work
+    ("Why does the text-driven avatar generator that puts NeRF hair on a mesh blur?", {"reason"},
+     True),
+    ("The methods that animate avatars: why do they blur?", {"reason"}, False),
 ])
 def test_questions_about_one_described_work(question: str, kinds: set[str], definite: bool) -> None:
     got = intent(question)
@@ -854,6 +855,22 @@ def test_a_limitation_is_found_where_papers_admit_them() -> None:
     assert supplies("We train for 1200 steps with a learning rate of 5e-4.", kinds) == 0.0
     assert section_fit("6 Limitations and Future Work", kinds) == 1.0
     assert section_fit("4.2 Implementation Details", kinds) == 0.5
+
+
+def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
+    kinds = intent("Why does AGG use a separate second-stage network for more Gaussians?").kinds
+    assert kinds == ("reason",)
+    assert intent("DiLightNet 为什么要对 mesh 做平滑？").kinds == ("reason",)
+    reason = ("Generating high-resolution 3D Gaussians requires many learnable queries, which "
+              "are computationally expensive due to the quadratic cost of self-attention.")
+    assert supplies(reason, kinds) == 1.0
+    assert supplies("We apply a Laplace smoothing filter to reduce high-frequency noise.", kinds) == 1.0
+    assert supplies("The second stage predicts 32K Gaussians from the coarse ones.", kinds) == 0.0
+    # A reason can be given anywhere in a paper, its introduction too.
+    assert section_fit("1 Introduction", kinds) == section_fit("4.2 Implementation", kinds) == 0.5
+    # Why alone asks no fact: "why do methods …" is still about lines of work.
+    query = parse_query("Why do recent talking-head methods use 3D Gaussians?")
+    assert not answers_one(intent(query.raw), [], query)
 
 
 def test_an_excerpt_quoting_a_numbered_list_item_takes_in_the_items_after_it(
