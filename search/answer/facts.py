@@ -2,7 +2,7 @@
 
 A fact shows in a sentence as numbers and units, settings ("λ = 0.1"), durations,
 hardware, dataset and method names, a method description, a placement, a training phase
-or an admitted limitation; `supplies` is the share of the asked kinds that the sentence
+an admitted limitation or a reason; `supplies` is the share of the asked kinds that the sentence
 shows, `section_fit` how likely its section holds them.
 """
 
@@ -17,6 +17,9 @@ from indexer.textproc import fold, tokenize
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
                "place", "stage", "limitation", "reason"]
+# Kinds that ask how or why rather than for a stated fact: they can be answered from any
+# section, and they do not make a question a single-fact one (`prepare.answers_one`).
+DESCRIPTIVE: frozenset[Kind] = frozenset({"method", "reason"})
 
 # A number that is a quantity, not a citation, a year or a figure/table/section reference.
 _DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. )(?<!Eq\. )"
@@ -93,8 +96,9 @@ _LIMITS_SECTION = re.compile(r"limitation|conclusion|discussion|future work|fail
 def section_fit(section: str, kinds: tuple[Kind, ...]) -> float:
     """How likely a section holds the fact asked: 1 for implementation details and
     experiments (for a limitation: a limitations, discussion or conclusion section), 0 for
-    abstracts, introductions and related work, 0.5 otherwise."""
-    if set(kinds) <= {"method", "reason"}:  # a description or a reason can be anywhere
+    abstracts, introductions and related work, 0.5 otherwise and for a description or a
+    reason (`DESCRIPTIVE`)."""
+    if set(kinds) <= DESCRIPTIVE:
         return 0.5
     if kinds == ("limitation",):
         return 1.0 if _LIMITS_SECTION.search(section) else 0.5

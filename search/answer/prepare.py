@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.answer.evidence import Evidence, gather, leader
+from search.answer.facts import DESCRIPTIVE
 from search.answer.keywords import Keywords
 from search.answer.question import Intent, intent, with_symbols
 from search.answer.sentences import (
@@ -92,7 +93,7 @@ def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
     alone asks for that paper's gist."""
     if q.arxiv_id:
         return False
-    facts = set(want.kinds) - {"method", "reason"}
+    facts = set(want.kinds) - DESCRIPTIVE
     return bool(facts) or want.definite or (bool(named) and not want.broad)
 
 
