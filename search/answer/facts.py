@@ -1,9 +1,9 @@
 """How well a sentence supplies the fact a question asks (`question.intent`).
 
 A fact shows in a sentence as numbers and units, settings ("λ = 0.1"), durations,
-hardware, dataset and method names, a method description, a placement, a training phase
-an admitted limitation or a reason; `supplies` is the share of the asked kinds that the sentence
-shows, `section_fit` how likely its section holds them.
+hardware, dataset and method names, a method description, a placement, a training phase,
+an admitted limitation or a reason; `supplies` is the share of the asked kinds that the
+sentence shows, `section_fit` how likely its section holds them.
 """
 
 from __future__ import annotations

@@ -103,6 +103,8 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
             tokens = keywords.tokens(s.text)
             promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus))
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
+                       # What the paper does, for a question that asks no kind of fact; a
+                       # reason asked keeps it: the reason often comes with what was done.
                        + 0.8 * (not set(intent.kinds) - {"reason"} and describes_method(s.text))
                        + 0.5 * s.table)  # a table window exists only around asked words
             found.append((promise, s))
