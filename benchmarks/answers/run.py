@@ -1,7 +1,7 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|…|late15|broad3|…|broad8]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|…|late15|broad3|…|broad9]
         [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
@@ -16,7 +16,7 @@ sentences of each of the top three search hits' abstracts). Also ask latency p50
 `--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` … `late15`
 the later blind body sets (body_questions_late2/3/5/…/15.jsonl) alone; `--split late4` the
 fourth blind body set with the second blind broad set (broad_questions_late2.jsonl);
-`--split broad3` … `broad8` the third to eighth blind broad sets (broad_questions_late3/…/8.jsonl)
+`--split broad3` … `broad9` the third to ninth blind broad sets (broad_questions_late3/…/9.jsonl)
 alone.
 """
 
@@ -182,7 +182,7 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 # Later blind body sets scored alone, and blind broad sets scored alone.
 LATE_BODY = ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10", "late11",
              "late12", "late13", "late14", "late15")
-BROAD_ALONE = ("broad3", "broad4", "broad5", "broad6", "broad7", "broad8")
+BROAD_ALONE = ("broad3", "broad4", "broad5", "broad6", "broad7", "broad8", "broad9")
 
 
 def main() -> None:
