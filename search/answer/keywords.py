@@ -130,8 +130,14 @@ _DEFINED = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,5})\(([A-Z]{3,5})s?\)")
 
 
 def _stem(word: str) -> str:
-    """A folded word without its silent e, so "schedule" meets "scheduling" (schedul)."""
-    return word[:-1] if len(word) >= 5 and word.endswith("e") and word.isalpha() else word
+    """A folded word without the endings the folding keeps: a silent e ("schedule" meets
+    "scheduling", folded to schedul) and, on a short stem, -ing, -ed and -es ("fused" meets
+    "fusing" and "fuse")."""
+    if word.isalpha():
+        for ending in ("ing", "ed", "es", "e"):
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                return word[:-len(ending)]
+    return word
 
 
 def _compound(word: str) -> re.Pattern[str]:

@@ -423,6 +423,8 @@ def test_a_keyword_written_in_another_form_still_counts() -> None:
     assert "end-effector" in found("the end effector approaches the grasp")
     assert "schedule" not in found("a learned noise scheduler")  # another word
     assert Keywords({"mount": 1.0}).tokens("a wrist-mounted RGB camera") >= {"mount"}
+    fused = Keywords({t: 1.0 for t in tokenize("How are the estimates fused?")})
+    assert "fused" in fused.tokens("the confidence determines the fusing process")  # short stem
 
 
 def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt(
