@@ -1,7 +1,7 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|…|late15|broad3|…|broad9]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|…|late16|broad3|…|broad10]
         [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
@@ -13,10 +13,10 @@ raw question, no translation), answered when an answer-bearing chunk of the righ
 is in their top 5. Broad questions (broad_questions.jsonl): the share of key points whose
 pattern matches the overview itself, beside a length-matched baseline (the first two
 sentences of each of the top three search hits' abstracts). Also ask latency p50/p95.
-`--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` … `late15`
-the later blind body sets (body_questions_late2/3/5/…/15.jsonl) alone; `--split late4` the
+`--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` … `late16`
+the later blind body sets (body_questions_late2/3/5/…/16.jsonl) alone; `--split late4` the
 fourth blind body set with the second blind broad set (broad_questions_late2.jsonl);
-`--split broad3` … `broad9` the third to ninth blind broad sets (broad_questions_late3/…/9.jsonl)
+`--split broad3` … `broad10` the third to tenth blind broad sets (broad_questions_late3/…/10.jsonl)
 alone.
 """
 
@@ -181,8 +181,8 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
 
 # Later blind body sets scored alone, and blind broad sets scored alone.
 LATE_BODY = ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10", "late11",
-             "late12", "late13", "late14", "late15")
-BROAD_ALONE = ("broad3", "broad4", "broad5", "broad6", "broad7", "broad8", "broad9")
+             "late12", "late13", "late14", "late15", "late16")
+BROAD_ALONE = ("broad3", "broad4", "broad5", "broad6", "broad7", "broad8", "broad9", "broad10")
 
 
 def main() -> None:
@@ -207,7 +207,7 @@ def main() -> None:
         if (HERE / name).is_file():
             broad = run_broad(searcher, load(name, split), args.verbose)
     elif args.split in BROAD_ALONE:  # the later blind broad sets, alone
-        n = args.split[-1]
+        n = args.split.removeprefix("broad")
         body, broad = [], run_broad(searcher, load(f"broad_questions_late{n}.jsonl", f"late{n}"),
                                     args.verbose)
     else:
