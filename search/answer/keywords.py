@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
-from indexer.textproc import fold, has_cjk, tokenize
+from indexer.textproc import has_cjk, tokenize
 from search.lexicon.table import packaged_lexicon
 from search.retrieval.query import ParsedQuery
 from search.retrieval.translate import translate
@@ -31,33 +31,14 @@ class Keywords:
         self.weights = weights
         self.total = sum(weights.values())
         self.acronyms = acronyms_of(question)
-        self._by_stem: dict[str, set[str]] = {}
-        for word in weights:
-            self._by_stem.setdefault(_stem(word), set()).add(word)
-        self._compounds = {word: _compound(word) for word in weights if "-" in word}
 
     def tokens(self, text: str) -> set[str]:
         """The text's tokens, plus the question's words that an acronym in it stands for
-        ("bpd" for "bits per dimension") or that it writes in another form."""
+        ("bpd" for "bits per dimension")."""
         tokens = set(tokenize(text))
         for acronym in tokens & self.acronyms.keys():
             tokens |= self.acronyms[acronym]
-        return tokens | self._symbol_words(text) | self._other_forms(text, tokens)
-
-    def _other_forms(self, text: str, tokens: set[str]) -> set[str]:
-        """The question's keywords that the text writes in another form. The suffix folding
-        keeps a silent e ("schedule") but drops it before a suffix ("scheduling" → schedul);
-        a hyphenated word's parts stand alone ("wrist-mounted" holds "mounted"), and a
-        hyphenated keyword may be spaced or joined ("shorter side", "fullyconvolutional",
-        as PDF text extraction often leaves them)."""
-        found: set[str] = set()
-        for token in tokens:
-            parts = [fold(p) for p in token.split("-")] if "-" in token else [token]
-            for part in parts:
-                found |= self._by_stem.get(_stem(part), set())
-        lower = text.lower()
-        found |= {word for word, pattern in self._compounds.items() if pattern.search(lower)}
-        return found
+        return tokens | self._symbol_words(text)
 
     def discount_identifying(self, question: str) -> None:
         """Weigh less the words of a leading clause that picks the paper out ("In the
@@ -127,23 +108,6 @@ _SYMBOL = re.compile(r"(?<![A-Za-z])(?:(λ)\s?_?\{?([A-Za-z]{2,8})|(L)\s?_?\{?([
 
 # "… the Fast Fourier transform (FFT)": words, then the acronym they define.
 _DEFINED = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,5})\(([A-Z]{3,5})s?\)")
-
-
-def _stem(word: str) -> str:
-    """A folded word without the endings the folding keeps: a silent e ("schedule" meets
-    "scheduling", folded to schedul) and, on a short stem, -ing, -ed and -es ("fused" meets
-    "fusing" and "fuse")."""
-    if word.isalpha():
-        for ending in ("ing", "ed", "es", "e"):
-            if word.endswith(ending) and len(word) - len(ending) >= 3:
-                return word[:-len(ending)]
-    return word
-
-
-def _compound(word: str) -> re.Pattern[str]:
-    """A hyphenated keyword written with a hyphen, a space or nothing between its parts."""
-    parts = [re.escape(_stem(fold(p))) for p in word.split("-") if p]
-    return re.compile(r"\b" + r"[a-z]*[\s-]?".join(parts) + r"[a-z]*")
 
 
 def _abbreviates(sub: str, word: str) -> bool:

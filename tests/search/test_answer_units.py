@@ -410,23 +410,6 @@ def test_an_acronym_in_a_sentence_counts_as_the_words_it_stands_for() -> None:
     assert keywords.coverage(sentence) < 0.5  # the raw words alone miss "bits per dimension"
 
 
-def test_a_keyword_written_in_another_form_still_counts() -> None:
-    from indexer.textproc import tokenize
-    question = ("How does CARFF schedule the weight of its KL term, with which end-effector, "
-                "and at which shorter-side sizes is fully-convolutional testing done?")
-    keywords = Keywords({t: 1.0 for t in tokenize(question)}, question)
-    def found(sentence: str) -> set[str]:
-        return keywords.tokens(sentence) & keywords.weights.keys()
-    assert "schedule" in found("we adopt delayed linear KL weight scheduling")  # schedul
-    assert "shorter-side" in found("images are resized so that the shorter side is 480")
-    assert "fully-convolutional" in found("we adopt the fullyconvolutional form")  # PDF-joined
-    assert "end-effector" in found("the end effector approaches the grasp")
-    assert "schedule" not in found("a learned noise scheduler")  # another word
-    assert Keywords({"mount": 1.0}).tokens("a wrist-mounted RGB camera") >= {"mount"}
-    fused = Keywords({t: 1.0 for t in tokenize("How are the estimates fused?")})
-    assert "fused" in fused.tokens("the confidence determines the fusing process")  # short stem
-
-
 def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from search.answer import cite
