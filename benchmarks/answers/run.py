@@ -1,7 +1,7 @@
 """Answers benchmark: do cited excerpts hold the facts asked, and do overviews state key points?
 
 Usage (from the repo root; builds the index on first use, ~2 min on 2 cores):
-    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|…|late16|broad3|…|broad10]
+    .venv/bin/python benchmarks/answers/run.py [--split dev|test|all|late|late2|…|broad3|…]
         [--data-dir DIR] [-v]
 
 Index: the shared digest corpus plus the 27 shared PDFs (benchmarks/results/qa_index).
@@ -13,11 +13,10 @@ raw question, no translation), answered when an answer-bearing chunk of the righ
 is in their top 5. Broad questions (broad_questions.jsonl): the share of key points whose
 pattern matches the overview itself, beside a length-matched baseline (the first two
 sentences of each of the top three search hits' abstracts). Also ask latency p50/p95.
-`--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` … `late16`
-the later blind body sets (body_questions_late2/3/5/…/16.jsonl) alone; `--split late4` the
-fourth blind body set with the second blind broad set (broad_questions_late2.jsonl);
-`--split broad3` … `broad10` the third to tenth blind broad sets (broad_questions_late3/…/10.jsonl)
-alone.
+`--split late` scores the late body and broad sets; `--split late2` / `late3` / `late5` / …
+the later blind body sets (body_questions_lateN.jsonl) alone; `--split late4` the fourth
+blind body set with the second blind broad set (broad_questions_late2.jsonl); `--split
+broad3` / `broad4` / … the later blind broad sets (broad_questions_lateN.jsonl, N ≥ 3) alone.
 """
 
 from __future__ import annotations
@@ -179,10 +178,17 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
           f"p95 {p95:.0f} ms")
 
 
-# Later blind body sets scored alone, and blind broad sets scored alone.
-LATE_BODY = ("late2", "late3", "late5", "late6", "late7", "late8", "late9", "late10", "late11",
-             "late12", "late13", "late14", "late15", "late16")
-BROAD_ALONE = ("broad3", "broad4", "broad5", "broad6", "broad7", "broad8", "broad9", "broad10")
+def _numbered(stem: str) -> list[int]:
+    """The numbers n of the question files `<stem><n>.jsonl` beside this script, in order."""
+    found = (re.fullmatch(rf"{stem}(\d+)\.jsonl", p.name) for p in HERE.glob(f"{stem}*.jsonl"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+# Later blind body sets scored alone (the fourth is scored with the second broad set), and
+# later blind broad sets scored alone (the first two go with a body set). Read from the
+# files, so that a new blind set needs no edit here.
+LATE_BODY = tuple(f"late{n}" for n in _numbered("body_questions_late") if n != 4)
+BROAD_ALONE = tuple(f"broad{n}" for n in _numbered("broad_questions_late") if n >= 3)
 
 
 def main() -> None:
