@@ -13,7 +13,7 @@ digests) nor the question itself. Set 2 (broad questions): every source id occur
 ChatPaperFree digests and every key point's pattern matches at least one source abstract.
 The late sets (body_questions_late.jsonl, qids late-001..., and the later blind sets
 body_questions_late2/3/4/5/6/7.jsonl) get the same Set 1 checks, and the late broad sets
-(broad_questions_late.jsonl, broad_questions_late2/3/4/5/6/7/8/9/10/11.jsonl) the Set 2 checks,
+(broad_questions_late.jsonl, broad_questions_late2.jsonl, …) the Set 2 checks,
 but every question must have its set's split ("late", "late2", …) and the divisible-by-3
 rule does not apply to them.
 Prints a summary table and exits 1 on any failure.
@@ -221,15 +221,13 @@ def main() -> int:
         if extra[name]:
             check_common(extra[name], name, errors, splits={name})
             check_body(extra[name], digests, errors)
-    late_broads: dict[str, list[Row]] = {}  # broad_questions_late.jsonl, _late2 … _late11
-    for name, split in (("late", "late"), ("late2", "late2"), ("late3", "late3"), ("late4", "late4"),
-                        ("late5", "late5"), ("late6", "late6"), ("late7", "late7"),
-                        ("late8", "late8"), ("late9", "late9"), ("late10", "late10"),
-                        ("late11", "late11")):
-        path = HERE / f"broad_questions_{name}.jsonl"
-        late_broads[name] = load(path, broad_fields, errors) if path.is_file() else []
+    late_broads: dict[str, list[Row]] = {}  # broad_questions_late.jsonl, _late2, …, in order
+    for path in sorted(HERE.glob("broad_questions_late*.jsonl"),
+                       key=lambda p: int(p.stem.removeprefix("broad_questions_late") or 1)):
+        name = path.stem.removeprefix("broad_questions_")
+        late_broads[name] = load(path, broad_fields, errors)
         if late_broads[name]:
-            check_common(late_broads[name], f"{name}-broad", errors, splits={split})
+            check_common(late_broads[name], f"{name}-broad", errors, splits={name})
             check_broad(late_broads[name], digests, errors)
 
     table(body, "Set 1 body_questions.jsonl")
