@@ -89,12 +89,14 @@ def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
     (a number, a value, a dataset, ...), about one work it describes, or about a paper it
     names ("How are TRAvatar's lighting units wired?" asks no kind of fact the patterns
     know). Otherwise it asks for lines of work, even when one paper leads the search ("how
-    do methods make avatars animatable" asks for methods, but of many papers). An arXiv id
-    alone asks for that paper's gist."""
+    do methods make avatars animatable" asks for methods, but of many papers), and so does
+    a question asked as lines of work that also asks a kind of fact ("what are the main
+    approaches …, and which datasets do they use?"), as `Intent.specific` already reads it.
+    An arXiv id alone asks for that paper's gist."""
     if q.arxiv_id:
         return False
     facts = set(want.kinds) - DESCRIPTIVE
-    return bool(facts) or want.definite or (bool(named) and not want.broad)
+    return (bool(facts) or bool(named) or want.definite) and not want.broad
 
 
 def _agreed(named: list[tuple[str, str]], hits: list[Hit]) -> list[tuple[str, str]]:

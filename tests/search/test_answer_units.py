@@ -313,6 +313,8 @@ def test_questions_about_one_described_work(question: str, kinds: set[str], defi
     ("Which datasets are used to evaluate talking heads?", [], True),  # a fact, even asked broadly
     ("In the Byzantine Generals paper, how can a system detect a missing message?", [], True),
     ("What are the main approaches to talking heads, like TRAvatar?", ["2309.04247"], False),
+    # asked as lines of work, a kind of fact does not make it one paper's fact
+    ("What are the main approaches to relighting avatars, and which datasets do they use?", [], False),
 ])
 def test_which_questions_are_answered_with_one_fact(question: str, named: list[str], one: bool) -> None:
     assert answers_one(intent(question), named, parse_query(question)) is one
