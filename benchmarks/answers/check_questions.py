@@ -187,6 +187,15 @@ def table(rows: list[Row], name: str) -> None:
         print(f"  {lang:4s} {dev:5d} {test:5d} {dev + test:6d}")
 
 
+def late_sets(prefix: str, numbered_only: bool = False) -> list[tuple[str, Path]]:
+    """(split, path) of each `<prefix>late<n>.jsonl` file here ("late" alone counts as the
+    first unless `numbered_only`), in set order."""
+    found = [(p.stem.removeprefix(prefix), p) for p in HERE.glob(f"{prefix}late*.jsonl")]
+    sets = [(name, p) for name, p in found
+            if re.fullmatch(r"late\d*", name) and not (numbered_only and name == "late")]
+    return sorted(sets, key=lambda s: int(s[0].removeprefix("late") or 1))
+
+
 def main() -> int:
     errors: list[str] = []
     body_fields = {"qid", "lang", "paper", "pdf", "question", "answer", "pattern", "type", "split"}
@@ -214,17 +223,13 @@ def main() -> int:
     check_body(late, digests, errors)
     check_broad(broad, digests, errors)
     extra: dict[str, list[Row]] = {}  # the later blind body sets, when present
-    for path in sorted(HERE.glob("body_questions_late?*.jsonl"),  # late2 … late10, in order
-                       key=lambda p: int(p.stem.removeprefix("body_questions_late"))):
-        name = path.stem.removeprefix("body_questions_")
+    for name, path in late_sets("body_questions_", numbered_only=True):  # late2, late3, …
         extra[name] = load(path, body_fields, errors)
         if extra[name]:
             check_common(extra[name], name, errors, splits={name})
             check_body(extra[name], digests, errors)
     late_broads: dict[str, list[Row]] = {}  # broad_questions_late.jsonl, _late2, …, in order
-    for path in sorted(HERE.glob("broad_questions_late*.jsonl"),
-                       key=lambda p: int(p.stem.removeprefix("broad_questions_late") or 1)):
-        name = path.stem.removeprefix("broad_questions_")
+    for name, path in late_sets("broad_questions_"):
         late_broads[name] = load(path, broad_fields, errors)
         if late_broads[name]:
             check_common(late_broads[name], f"{name}-broad", errors, splits={name})

@@ -310,7 +310,8 @@ def test_questions_about_one_described_work(question: str, kinds: set[str], defi
 @pytest.mark.parametrize(("question", "named", "one"), [
     ("How do methods make 3D Gaussian avatars animatable?", [], False),  # methods of many papers
     ("How are TRAvatar's lighting units wired?", ["2309.04247"], True),  # a named paper's details
-    ("Which datasets are used to evaluate talking heads?", [], True),  # a fact across papers, not asked as lines of work
+    # a fact across papers, not asked as lines of work
+    ("Which datasets are used to evaluate talking heads?", [], True),
     ("In the Byzantine Generals paper, how can a system detect a missing message?", [], True),
     ("What are the main approaches to talking heads, like TRAvatar?", ["2309.04247"], False),
     # asked as lines of work, a kind of fact does not make it one paper's fact
