@@ -37,7 +37,12 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|window|embedding|feature) sizes?"
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
                         r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
-                        r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍", re.I),
+                        r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍"
+                        # "up to what frequency", "at what speed": a measured quantity asked.
+                        r"|\b(?:what|which) (?:[\w-]+ ){0,2}?(?:frequenc(?:y|ies)|speed|distance|length"
+                        r"|angle|range|dimensions?|dimensionality|width|height|bandwidth"
+                        r"|capacity|temperature|scale)\b"
+                        r"|频率|速度|距离|长度|维度|角度|范围|多大|多高|多快|多远|多宽|多深", re.I),
     "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
                          r"|quantitative(?:ly)?|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
                          r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity|ratings?)\b"

@@ -45,6 +45,11 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("AGG 的 texture field 是用什么表示实现的？", {"name"}, False),
     ("前景分割用的是哪个现成网络？", {"name"}, False),
     ("TECA 用的是什么 GPU？", {"hardware"}, False),
+    # a measured quantity asked for is a value, not a line of work
+    ("Up to what frequency can each group of lights be modulated?", {"value"}, False),
+    ("At what speed does the robot arm move during the scan?", {"value"}, False),
+    ("灯组的亮度最高能以多快的频率调制？", {"value"}, False),
+    ("What depth regularization is applied to glossy table surfaces?", set(), False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
