@@ -43,6 +43,9 @@ class Found:
     notices: list[str]
     named: list[str]  # ids of the papers the question names (method name or arXiv id)
     specific: bool = False  # answered with the fact asked, not lines of work (`answers_one`)
+    # Paper search found a paper matching the question as closely as real queries do
+    # (`retrieval.floor`): no "no close match" notice.
+    close: bool = True
 
     @property
     def ordinary(self) -> list[Sentence]:
@@ -81,7 +84,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
-    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific)
+    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific,
+                 close=len(notices) == len(resp.notices))
 
 
 def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:

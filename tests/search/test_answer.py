@@ -8,8 +8,9 @@ import re
 import pytest
 
 from indexer.sentences import split_sentences
-from search.answer.ask import ABSTAIN, answer
+from search.answer.ask import ABSTAIN, FAR_RELEVANCE, MIN_RELEVANCE, answer
 from search.answer.llm import MARKER, check_overview, marker_ids
+from search.answer.prepare import prepare
 from search.cli.main import main
 from search.config import Settings
 from search.errors import QueryError
@@ -37,7 +38,9 @@ CHINESE = [
     ("AGG 的两个阶段分别做什么？", "2401.04099"),
 ]
 OFF_TOPIC = ["best pizza recipe in Naples", "stock market prediction with LSTM", "意大利面的做法",
-             "What is the capital of Australia?", "How?"]
+             "What is the capital of Australia?", "How?",
+             # a sentence about counting calories comes close; no paper does
+             "how many calories in a banana"]
 
 
 def assert_grounded(a: Answer, searcher: Searcher) -> None:
@@ -112,6 +115,19 @@ def test_off_topic_questions_abstain_without_citations(
     assert a.citations == []
     assert ABSTAIN in a.overview
     assert not re.search(r"\[\d+\]", a.overview)
+
+
+def test_a_generic_question_that_paper_search_matches_is_answered(corpus_searcher: Searcher) -> None:
+    """A long, generic question is far from any one sentence, but paper search finds papers
+    that match it closely: the lower floor applies and it gets an answer."""
+    question = "How do researchers check whether vision models break on corrupted or unusual inputs?"
+    found = prepare(corpus_searcher, corpus_searcher.parse(question), 8)
+    assert found.close and not found.specific
+    best = max(s.relevance for s in found.ordinary)
+    assert MIN_RELEVANCE <= best < FAR_RELEVANCE
+    a = answer(corpus_searcher, question)
+    assert ABSTAIN not in a.overview
+    assert_grounded(a, corpus_searcher)
 
 
 def test_answers_are_deterministic_and_respect_k(corpus_searcher: Searcher) -> None:
