@@ -6,7 +6,9 @@ keeps `PER_GROUP` papers (more when there are few lines), and a best-ranked pape
 shares no line leads alone. The opener names the line and each of its papers with what
 that paper uses and its neighbours do not (`grouping.signature_terms`). Each paper is
 quoted with the sentence that best says what it does (`quotes`), and spare sentences of
-the eight go to a second quote of the first papers.
+the eight go to a second quote of the first papers. Eight sentences quote six papers at
+most; the answer cites up to `BROAD_PAPERS`, the rest named in their line's opener with
+what they use (its name and terms often state what a quote would).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from search.retrieval.query import ParsedQuery
 
 POOL_PAPERS = 10  # best-ranked papers considered for a broad answer
 PER_GROUP = 2  # papers kept per line of work
-BROAD_PAPERS = 6  # papers a broad answer cites
+BROAD_PAPERS = 8  # papers a broad answer cites; past the quote budget, named in an opener only
 MAX_SENTENCES = 8  # sentences of a broad answer, openers included
 
 

@@ -151,6 +151,18 @@ def test_a_broad_question_gets_lines_of_work(corpus_searcher: Searcher) -> None:
     assert not re.search(r"\b(?:In this paper|In this work), we\b", a.overview)
 
 
+def test_a_broad_answer_names_more_papers_than_it_quotes(corpus_searcher: Searcher) -> None:
+    """Eight sentences quote six papers at most (two openers, six quotes); the papers past
+    that budget are still named, with what they use, in an opener."""
+    a = answer(corpus_searcher, "What are the main approaches to audio-driven talking head generation?")
+    assert_grounded(a, corpus_searcher)
+    assert_extractive(a)
+    cited = {c.paper_id for c in a.citations}
+    assert len(cited) >= 7
+    quoted = {n for s in split_sentences(a.overview) if not OPENER.match(s) for n in marker_ids(s)}
+    assert len({c.paper_id for c in a.citations if c.n in quoted}) < len(cited)
+
+
 def test_a_broad_answer_says_what_its_papers_do_not_what_they_run_on(
         corpus_searcher: Searcher) -> None:
     a = answer(corpus_searcher, "How is 3D Gaussian Splatting used in SLAM systems?")
