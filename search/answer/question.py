@@ -82,6 +82,9 @@ _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when
                        rf"[^?]{{0,80}}?\b{_WORK}\b"
                        # "The monocular-video avatar method that keeps …" opens by describing it.
                        rf"|^the\b[^?]{{0,80}}?\b{_WORK} (?:that|which|whose)\b"
+                       # "The monocular-video avatar work with … notes that … . What do its
+                       # authors suggest …?": a sentence about one work, then the question.
+                       rf"|^the\b[^?.]{{0,80}}?\b{_WORK}\b[^?]*?\.\s+\S|\bits authors\b"
                        r"|\bthis (?:paper|work|method|survey)\b|那篇|那个|这篇|该论文|该方法|该工作|文中", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"

@@ -305,6 +305,10 @@ def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     ("Why does the text-driven avatar generator that puts NeRF hair on a mesh blur?", {"reason"},
      True),
     ("The methods that animate avatars: why do they blur?", {"reason"}, False),
+    # a sentence about one work, then the question
+    ("The streaming avatar work with a mesh body notes that masks are noisy. What could fix "
+     "that?", set(), True),
+    ("What do its authors suggest for noisy masks?", set(), True),
 ])
 def test_questions_about_one_described_work(question: str, kinds: set[str], definite: bool) -> None:
     got = intent(question)
