@@ -185,7 +185,11 @@ def _leading(usable: list[Sentence], found: Found) -> Sentence | None:
     `LEAD_SHARE` of it: a fact asked about one paper is answered from it, not from a
     stronger-sounding sentence of another ("8 NVIDIA P100 GPUs" of the Transformer for an
     ARDM question)."""
-    papers = set(found.named) or ({lead} if (lead := leader(found.hits)) else set())
+    # A question about one work it describes ("In the ResNet paper's CIFAR-10 experiments,
+    # …") is about the paper search ranks first, even without a clear margin.
+    first = found.hits[0].paper_id if found.intent.definite and found.hits else None
+    lead = leader(found.hits) or first
+    papers = set(found.named) or ({lead} if lead else set())
     own = [s for s in usable if found.evidence[s.ev].paper.paper_id in papers]
     if not own:
         return None

@@ -54,3 +54,34 @@ def test_a_top_passages_sentence_that_outscores_every_candidate_leads() -> None:
     assert _first([candidate], found(trick, other, candidate)) is trick
     weaker = Sentence(0, 0, 1, "Our approach is fast.", score=0.4, cover=True)
     assert _first([candidate], found(weaker, candidate)) is None  # the candidate leads itself
+
+
+def test_a_question_about_one_described_work_is_answered_from_the_first_ranked_paper() -> None:
+    """'In the ResNet paper's CIFAR-10 experiments, …' is about the paper search ranks first
+    even when it does not lead by a clear margin: its sentence leads over another paper's
+    stronger-sounding one."""
+    from search.answer.ask import LEAD_SHARE, _leading
+    from search.answer.keywords import Keywords
+    from search.answer.prepare import Found
+    from search.answer.question import intent
+    from search.answer.sentences import Sentence
+    from search.models import Hit
+
+    def passage(pid: str) -> Evidence:
+        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text="", section="4",
+                                         page=1, score=1.0)
+        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), 1.0)
+
+    hits = [Hit.model_construct(paper_id=p, score=s) for p, s in (("resnet", 0.80), ("cookbook", 0.79))]
+    other = Sentence(1, 0, 1, "Tabular data can be split into groups of columns.", score=0.60)
+    own = Sentence(0, 0, 1, "Training length is determined on a 45k/5k train/val split.",
+                   score=LEAD_SHARE * 0.60 + 0.01)
+
+    def found(question: str) -> Found:
+        return Found(intent(question), hits, [passage("resnet"), passage("cookbook")], Keywords({}),
+                     [own, other], [], [], True)
+
+    assert _leading([other, own], found("In the ResNet paper's CIFAR-10 experiments, on what "
+                                        "data split was the training length determined?")) is own
+    # a question about no one work keeps the best sentence
+    assert _leading([other, own], found("On what data split is training length determined?")) is None
