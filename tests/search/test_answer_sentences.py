@@ -11,6 +11,13 @@ from search.answer.sentences import embed
 from search.models import PassageHit
 
 
+def _passage(pid: str) -> Evidence:
+    """An evidence passage of paper `pid` with no text (for tests of how picks are ordered)."""
+    hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text="", section="3",
+                                     page=1, score=1.0)
+    return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), 1.0)
+
+
 def test_a_sentence_is_embedded_the_same_whatever_shares_its_batch(embedder: Embedder) -> None:
     # The int8 model scales activations per batch: batched, a sentence's cosine moved by 0.01.
     a = "AGG decomposes the generation of 3D Gaussian locations and appearance attributes."
@@ -42,13 +49,8 @@ def test_a_top_passages_sentence_that_outscores_every_candidate_leads() -> None:
     other = Sentence(0, 2, 3, "PhotoVerse needs no test-time tuning.", score=0.52, cover=True)
     candidate = Sentence(1, 0, 1, "We generate five images per photo.", score=0.51)
 
-    def passage(pid: str) -> Evidence:
-        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text="", section="3",
-                                         page=1, score=1.0)
-        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), 1.0)
-
     def found(*sents: Sentence) -> Found:
-        return Found(intent("What trick reduces randomness?"), [], [passage("a"), passage("b")],
+        return Found(intent("What trick reduces randomness?"), [], [_passage("a"), _passage("b")],
                      Keywords({}), list(sents), [], [], True)
 
     assert _first([candidate], found(trick, other, candidate)) is trick
@@ -67,18 +69,13 @@ def test_a_question_about_one_described_work_is_answered_from_the_first_ranked_p
     from search.answer.sentences import Sentence
     from search.models import Hit
 
-    def passage(pid: str) -> Evidence:
-        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text="", section="4",
-                                         page=1, score=1.0)
-        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), 1.0)
-
     hits = [Hit.model_construct(paper_id=p, score=s) for p, s in (("resnet", 0.80), ("cookbook", 0.79))]
     other = Sentence(1, 0, 1, "Tabular data can be split into groups of columns.", score=0.60)
     own = Sentence(0, 0, 1, "Training length is determined on a 45k/5k train/val split.",
                    score=LEAD_SHARE * 0.60 + 0.01)
 
     def found(question: str) -> Found:
-        return Found(intent(question), hits, [passage("resnet"), passage("cookbook")], Keywords({}),
+        return Found(intent(question), hits, [_passage("resnet"), _passage("cookbook")], Keywords({}),
                      [own, other], [], [], True)
 
     assert _leading([other, own], found("In the ResNet paper's CIFAR-10 experiments, on what "
