@@ -84,8 +84,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
     notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
-    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific,
-                 close=len(notices) == len(resp.notices))
+    close = not any(n.startswith((NO_MATCH, NO_MATCH_ZH)) for n in resp.notices)
+    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, close)
 
 
 def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
