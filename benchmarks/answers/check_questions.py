@@ -31,6 +31,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.answers.sets import late_sets  # noqa: E402
 from indexer.sources.digest import read_digest_tree  # noqa: E402
 from indexer.sources.pdf import read_pdf  # noqa: E402
 
@@ -185,15 +186,6 @@ def table(rows: list[Row], name: str) -> None:
         dev = sum(n for (la, s), n in cells.items() if s == "dev" and lang in (la, "all"))
         test = sum(n for (la, s), n in cells.items() if s == "test" and lang in (la, "all"))
         print(f"  {lang:4s} {dev:5d} {test:5d} {dev + test:6d}")
-
-
-def late_sets(prefix: str, numbered_only: bool = False) -> list[tuple[str, Path]]:
-    """(split, path) of each `<prefix>late<n>.jsonl` file here ("late" alone counts as the
-    first unless `numbered_only`), in set order."""
-    found = [(p.stem.removeprefix(prefix), p) for p in HERE.glob(f"{prefix}late*.jsonl")]
-    sets = [(name, p) for name, p in found
-            if re.fullmatch(r"late\d*", name) and not (numbered_only and name == "late")]
-    return sorted(sets, key=lambda s: int(s[0].removeprefix("late") or 1))
 
 
 def main() -> int:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from benchmarks.answers.sets import late_sets  # noqa: E402
 from benchmarks.machine import machine  # noqa: E402
 from indexer.build import build  # noqa: E402
 from indexer.embed import embedder_for  # noqa: E402
@@ -178,17 +179,13 @@ def report(body: list[Row], broad: list[Row], split: str, snap_desc: str) -> Non
           f"p95 {p95:.0f} ms")
 
 
-def _numbered(stem: str) -> list[int]:
-    """The numbers n of the question files `<stem><n>.jsonl` beside this script, in order."""
-    found = (re.fullmatch(rf"{stem}(\d+)\.jsonl", p.name) for p in HERE.glob(f"{stem}*.jsonl"))
-    return sorted(int(m.group(1)) for m in found if m)
-
-
 # Later blind body sets scored alone (the fourth is scored with the second broad set), and
-# later blind broad sets scored alone (the first two go with a body set). Read from the
-# files, so that a new blind set needs no edit here.
-LATE_BODY = tuple(f"late{n}" for n in _numbered("body_questions_late") if n != 4)
-BROAD_ALONE = tuple(f"broad{n}" for n in _numbered("broad_questions_late") if n >= 3)
+# later blind broad sets scored alone (the first two go with a body set).
+LATE_BODY = tuple(name for name, _ in late_sets("body_questions_", numbered_only=True)
+                  if name != "late4")
+BROAD_ALONE = tuple(f"broad{name.removeprefix('late')}"
+                    for name, _ in late_sets("broad_questions_", numbered_only=True)
+                    if int(name.removeprefix("late")) >= 3)
 
 
 def main() -> None:

@@ -83,9 +83,9 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
         score(sents, vecs, searcher.vector(q), keywords, want, evidence, facts)
     # ask judges relevance itself (abstaining below its own floor): search's "no close
     # match" notice would contradict an answer given.
-    notices = [n for n in resp.notices if not n.startswith((NO_MATCH, NO_MATCH_ZH))]
-    close = not any(n.startswith((NO_MATCH, NO_MATCH_ZH)) for n in resp.notices)
-    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, close)
+    far = [n for n in resp.notices if n.startswith((NO_MATCH, NO_MATCH_ZH))]
+    notices = [n for n in resp.notices if n not in far]
+    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, not far)
 
 
 def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
