@@ -103,9 +103,7 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
             tokens = keywords.tokens(s.text)
             promise = (keywords.coverage(tokens) + 0.5 * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus))
                        + 0.5 * focus_share(tokens, intent.focus) + 0.5 * ev.score / top
-                       # What the paper does, for a question that asks no kind of fact; a
-                       # reason asked keeps it: the reason often comes with what was done.
-                       + 0.8 * (not set(intent.kinds) - {"reason"} and describes_method(s.text))
+                       + 0.8 * (_asks_what_done(intent) and describes_method(s.text))
                        + 0.5 * s.table)  # a table window exists only around asked words
             found.append((promise, s))
     ranked = sorted(range(len(found)), key=lambda j: -found[j][0])
@@ -121,6 +119,14 @@ def candidates(evidence: list[Evidence], keywords: Keywords, intent: Intent,
     for j in covers:
         found[j][1].cover = True
     return [found[j][1] for j in sorted(keep + covers)]
+
+
+def _asks_what_done(intent: Intent) -> bool:
+    """True when what the paper does ("we propose …", "we use …") is a likely answer: the
+    question asks no kind of fact (a reason asked keeps it: the reason often comes with
+    what was done) and, about one paper, names no thing it asks for ("what extra term",
+    "which camera views": one of its details, rarely in such a sentence)."""
+    return not set(intent.kinds) - {"reason"} and not (intent.specific and intent.focus)
 
 
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:

@@ -82,3 +82,23 @@ def test_a_question_about_one_described_work_is_answered_from_the_first_ranked_p
                                         "data split was the training length determined?")) is own
     # a question about no one work keeps the best sentence
     assert _leading([other, own], found("On what data split is training length determined?")) is None
+
+
+def test_a_question_naming_the_detail_it_asks_keeps_the_detail_among_the_candidates() -> None:
+    # "What extra term does … add?" asks for one of the paper's details: its "we propose …"
+    # sentences (what it does) must not crowd the sentence holding the term out of the
+    # candidates. A question asking how it works still prefers them.
+    from search.answer.keywords import Keywords
+    from search.answer.question import intent
+    from search.answer.sentences import MAX_CANDIDATES, candidates
+    does = " ".join(f"We propose module {i} for avatars." for i in range(MAX_CANDIDATES + 4))
+    detail = "An extra symmetry term is added to the objective of the generator."
+    hit = PassageHit.model_construct(paper_id="a", chunk_id="a#0", text=f"{does} {detail}",
+                                     section="3", page=1, score=1.0)
+    ev = [Evidence(hit, Paper.model_construct(paper_id="a", title="", abstract=""), 1.0)]
+    keywords = Keywords({"generator": 1.0, "avatar": 1.0})
+    focused = "In the avatar generator paper, what extra term does the generator add?"
+    assert intent(focused).focus and intent(focused).specific
+    assert any(s.text == detail for s in candidates(ev, keywords, intent(focused)))
+    how = "In the avatar generator paper, how is the generator built?"
+    assert all(s.text != detail for s in candidates(ev, keywords, intent(how)))
