@@ -65,7 +65,10 @@ _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of
 # "due to the quadratic cost", "to avoid blurry …", "because it tends to …": a reason given.
 _REASON = re.compile(r"\b(?:because|since(?! \d)|due to|owing to|as a result|so that|in order to|otherwise"
                      r"|therefore|thus|hence|to (?:avoid|prevent|reduce|alleviate|mitigate|ensure|address"
-                     r"|overcome|compensate|remove|keep|stabili[sz]e|speed up))\b", re.I)
+                     r"|overcome|compensate|remove|keep|stabili[sz]e|speed up)"
+                     # "We attribute this to their over-smoothed embeddings", "stems from".
+                     r"|attribut(?:e|es|ed) (?:this|it|that|these|them|the [\w-]+) to|caused by"
+                     r"|stems? from|aris(?:es|e) from)\b", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.
 _FEATURE: dict[Kind, tuple[re.Pattern[str], ...]] = {
     "number": (_DIGITS,), "value": (_SETTING, _DIGITS), "metric": (_METRIC,),

@@ -24,15 +24,16 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                            r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间"
                            r"|多少秒|几秒|多少毫秒",
                            re.I),
-    "hardware": re.compile(r"\b[gt]pus?\b|hardware|accelerators?\b|compute resources|graphics card"
+    "hardware": re.compile(r"\b[gt]pu(?:s|v\d+)?\b|hardware|accelerators?\b|compute resources|graphics card"
                            r"|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
     "number": re.compile(r"how many|number of|how much|count of|how (?:often|frequently)"
                          r"|what (?:percentage|fraction|proportion|share) of"
+                         r"|\b[gtm]?flops\b|floating[- ]point operations"
                          r"|多少|几个|几张|几层|几步|几次|数量|个数",
                          re.I),
     # "super-resolution" and "high-resolution" name a task or a quality, not a setting.
-    "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|(?:what|which) size"
+    "value": re.compile(r"\b(?<!-)(?:learning rate|weight(?:s|ed|ing)?|resolution|threshold|(?:what|which) (?:[\w-]+ ){0,2}?sizes?"
                         r"|(?:batch|step|crop|beam|patch|image|vocabulary|chunk|latent|hidden|kernel"
                         r"|window|embedding|feature) sizes?"
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"

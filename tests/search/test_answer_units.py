@@ -50,6 +50,10 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("At what speed does the robot arm move during the scan?", {"value"}, False),
     ("灯组的亮度最高能以多快的频率调制？", {"value"}, False),
     ("What depth regularization is applied to glossy table surfaces?", set(), False),
+    # a device by its version, a compute cost, the sizes of something
+    ("On which TPUv3 slices were the base models fine-tuned?", {"hardware"}, False),
+    ("What training cost in FLOPs is listed for the big model?", {"number"}, False),
+    ("Which shorter-side sizes are used for multi-scale testing?", {"value"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
@@ -878,6 +882,7 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     assert supplies(reason, kinds) == 1.0
     assert supplies("We apply a Laplace smoothing filter to reduce high-frequency noise.", kinds) == 1.0
     assert supplies("The second stage predicts 32K Gaussians from the coarse ones.", kinds) == 0.0
+    assert supplies("We attribute this to their over-smoothed pixel embeddings.", kinds) == 1.0
     # A reason can be given anywhere in a paper, its introduction too.
     assert section_fit("1 Introduction", kinds) == section_fit("4.2 Implementation", kinds) == 0.5
     # Why alone asks no fact: "why do methods …" is still about lines of work.
