@@ -7,8 +7,11 @@ import numpy as np
 from indexer.model_spec import Embedder
 from indexer.models import Paper
 from search.answer.evidence import Evidence
-from search.answer.sentences import embed
-from search.models import PassageHit
+from search.answer.keywords import Keywords
+from search.answer.prepare import Found
+from search.answer.question import intent
+from search.answer.sentences import Sentence, embed
+from search.models import Hit, PassageHit
 
 
 def _passage(pid: str) -> Evidence:
@@ -88,8 +91,6 @@ def test_a_question_naming_the_detail_it_asks_keeps_the_detail_among_the_candida
     # "What extra term does … add?" asks for one of the paper's details: its "we propose …"
     # sentences (what it does) must not crowd the sentence holding the term out of the
     # candidates. A question asking how it works still prefers them.
-    from search.answer.keywords import Keywords
-    from search.answer.question import intent
     from search.answer.sentences import MAX_CANDIDATES, candidates
     does = " ".join(f"We propose module {i} for avatars." for i in range(MAX_CANDIDATES + 4))
     detail = "An extra symmetry term is added to the objective of the generator."
@@ -102,3 +103,30 @@ def test_a_question_naming_the_detail_it_asks_keeps_the_detail_among_the_candida
     assert any(s.text == detail for s in candidates(ev, keywords, intent(focused)))
     how = "In the avatar generator paper, how is the generator built?"
     assert all(s.text != detail for s in candidates(ev, keywords, intent(how)))
+
+
+def _found_for(question: str, first_title: str, relevance: float, margin: float) -> Found:
+    """What `prepare` finds for a question whose one candidate sentence, of the first-ranked
+    paper ("a", named by the question), has the given relevance."""
+    hits = [Hit.model_construct(paper_id=pid, title=title, score=score)
+            for pid, title, score in (("a", first_title, 0.95), ("b", "Other", 0.95 - margin))]
+    sentence = Sentence(0, 0, 10, "Some text.", relevance=relevance)
+    return Found(intent(question), hits, [_passage("a")], Keywords({}), [sentence], [], ["a"],
+                 specific=True, close=True)
+
+
+def test_a_question_naming_the_clearly_first_paper_by_its_own_name_needs_a_lower_floor() -> None:
+    # "Why did TECA's perceptual study …": a long question far from any one sentence (0.28),
+    # about a paper it names by its title's name and paper search clearly ranks first.
+    from search.answer.ask import AGREED_RELEVANCE, NAMED_RELEVANCE, _too_far, writes_title_name
+    from search.retrieval.query import parse_query
+    question = "Why did TECA's perceptual study analyse the Likert ratings with a non-parametric test?"
+    q, relevance = parse_query(question), (AGREED_RELEVANCE + NAMED_RELEVANCE) / 2
+    assert writes_title_name(question, "TECA: Text-Guided Generation and Editing of 3D Avatars")
+    assert not _too_far(q, _found_for(question, "TECA: Text-Guided Generation", relevance, 0.5))
+    # A method the first paper merely uses ("BERT" for BigBird), or a paper not clearly
+    # first, keeps the named floor.
+    assert not writes_title_name("How do I fine-tune BERT?", "Big Bird: Transformers for Longer Sequences")
+    assert _too_far(q, _found_for(question, "Big Bird: Transformers", relevance, 0.5))
+    assert _too_far(q, _found_for(question, "TECA: Text-Guided Generation", relevance, 0.1))
+    assert _too_far(q, _found_for(question, "TECA: Text-Guided Generation", AGREED_RELEVANCE - 0.05, 0.5))
