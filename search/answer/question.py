@@ -46,7 +46,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|频率|速度|距离|长度|维度|角度|范围|多大|多高|多快|多远|多宽|多深", re.I),
     "metric": re.compile(r"\b(?:psnr|ssim|lpips|fid|kid|fvd|inception score|miou|iou|map|auc"
                          r"|quantitative(?:ly)?|accuracy|error rate|bleu|recall|precision|f1|fps|perplexity)\b|(?-i:\b(?:IS|AP)\b)"
-                         r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity|ratings?)\b"
+                         r"|\bwhat (?:[\w()-]+,? ){0,4}?(?:scores?|similarity|ratings?|errors?)\b"
                          r"|\b(?:does|do|did)\b[^?]{0,100}\b(?:reach|achieve|attain)\b"
                          r"|指标|分数|精度|准确率|误差|帧率|得分", re.I),
     "name": re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:model|planner|encoder|decoder|network|backbone"

@@ -54,6 +54,7 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("On which TPUv3 slices were the base models fine-tuned?", {"hardware"}, False),
     ("What training cost in FLOPs is listed for the big model?", {"number"}, False),
     ("Which shorter-side sizes are used for multi-scale testing?", {"value"}, False),
+    ("What translation error on TotalCapture is listed for PIP?", {"metric"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
