@@ -884,6 +884,8 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     assert supplies("We apply a Laplace smoothing filter to reduce high-frequency noise.", kinds) == 1.0
     assert supplies("The second stage predicts 32K Gaussians from the coarse ones.", kinds) == 0.0
     assert supplies("We attribute this to their over-smoothed pixel embeddings.", kinds) == 1.0
+    assert supplies("Considering the structured effect of each light, we use convolutions.", kinds) == 1.0
+    assert supplies("By considering the context, the model predicts the next frame.", kinds) == 0.0
     # A reason can be given anywhere in a paper, its introduction too.
     assert section_fit("1 Introduction", kinds) == section_fit("4.2 Implementation", kinds) == 0.5
     # Why alone asks no fact: "why do methods …" is still about lines of work.
