@@ -54,8 +54,9 @@ FAR_RELEVANCE = 0.6  # when it did not
 NAMED_RELEVANCE = 0.4  # ... for the sentences of a paper the question names (see answer())
 # ... when the name is the paper's own (its title's head: "TECA: Text-Guided …") and
 # paper search ranks that paper first by a clear margin: two signals agree that the
-# question is about it. Of 840 benchmark questions, the two abstentions left were such ("Why did TECA's perceptual study …", 0.28; "According to MagiCapture's
-# authors, in what situation …", 0.33): a long question, far from any one sentence.
+# question is about it. Of 837 benchmark questions, the two that still abstained were
+# such ("Why did TECA's perceptual study …", 0.28; "According to MagiCapture's authors,
+# in what situation …", 0.33): long questions, far from any one sentence.
 AGREED_RELEVANCE = 0.25
 SENTENCE_FLOOR = 0.6  # a specific answer uses no sentence scoring below this share of the best
 # A table window is scored by its caption and header plus a run of names and numbers, which
