@@ -36,6 +36,7 @@ from search.config import LLMSettings
 from search.errors import GenerationError
 from search.models import Answer, Citation
 from search.retrieval.engine import Searcher
+from search.retrieval.passages import title_head
 from search.retrieval.query import ParsedQuery
 
 logger = logging.getLogger(__name__)
@@ -140,9 +141,8 @@ def _too_far(q: ParsedQuery, found: Found) -> bool:
 def writes_title_name(question: str, title: str) -> bool:
     """True when the question writes the name that heads the paper's title ("TECA" of
     "TECA: Text-Guided Generation …"), not a method the paper merely uses ("BERT")."""
-    head, colon, _ = title.partition(":")
-    return bool(colon and 0 < len(head.split()) <= 4
-                and re.search(rf"(?<!\w){re.escape(head.strip())}(?!\w)", question, re.I))
+    head = title_head(title)
+    return bool(head and re.search(rf"(?<!\w){re.escape(head)}(?!\w)", question, re.I))
 
 
 def abstention(q: ParsedQuery) -> str:

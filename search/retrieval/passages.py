@@ -88,9 +88,9 @@ def _looks_like_name(word: str) -> bool:
     return len(word) >= 3 and bool(re.search(r"[A-Z]{2}|[a-z][A-Z]|\d[A-Za-z]|[A-Za-z]\d", word))
 
 
-def _title_head(paper: Paper) -> str:
+def title_head(title: str) -> str:
     """The part of a title before its colon, when it is a name of one to three words."""
-    head, colon, _ = paper.title.partition(":")
+    head, colon, _ = title.partition(":")
     return head.strip() if colon and 1 <= len(head.split()) <= 3 else ""
 
 
@@ -98,7 +98,7 @@ def _names_of(paper: Paper) -> set[str]:
     """Method-name candidates of one paper: its title's head (or a title of two or three
     words: "Generative Image Dynamics") and its acronym-like words."""
     names: set[str] = set()
-    if head := _title_head(paper):
+    if head := title_head(paper.title):
         names.add(head)
     elif ":" not in paper.title and 2 <= len(paper.title.split()) <= 3:  # the work's name too
         names.add(" ".join(paper.title.split()))
@@ -182,7 +182,7 @@ class NameIndex:
         # digests write "Emerdiff: …", its authors and readers "EmerDiff"), unless some
         # abstracts use the word in another case too.
         limit = MAX_NAME_PAPERS + 1
-        self._loose = {h.casefold() for p in papers if (h := _title_head(p))
+        self._loose = {h.casefold() for p in papers if (h := title_head(p.title))
                        and (" " in h or all(usage[f] <= limit for f in (h.lower(), h.capitalize())))}
 
     def named_in(self, text: str) -> list[tuple[str, int]]:
