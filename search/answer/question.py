@@ -95,7 +95,7 @@ _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:
 # The words a wh-question asks about: "how many [synthetic objects]", "which [datasets]".
 _FOCUS = re.compile(r"\b(?:how many|how much|which|what|whose)((?:\s+[\w-]+){1,4})", re.I)
 _STOP_FOCUS = re.compile(r"\s(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would"
-                         r"|should|in|on|of|for|to|with|from|by|at|per|and|when|during)\b.*", re.I)
+                         r"|should|must|may|might|shall|in|on|of|for|to|with|from|by|at|per|and|when|during)\b.*", re.I)
 _NOT_FOCUS = frozenset("kind type sort its their this that these those".split())
 
 

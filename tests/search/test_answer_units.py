@@ -66,6 +66,9 @@ def test_focus_is_the_phrase_after_the_question_word() -> None:
                                                                                     "object"}
     assert intent("Which off-the-shelf grasp planner proposes grasps?").focus >= {"grasp",
                                                                                   "planner"}
+    # A modal verb ends the phrase like any auxiliary: "must" is no word of the answer.
+    assert intent("What property must the communication graph have for the algorithm to "
+                  "work?").focus == {"property"}
 
 
 def test_fact_cues_in_sentences() -> None:
