@@ -317,6 +317,10 @@ def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     ("The streaming avatar work with a mesh body notes that masks are noisy. What could fix "
      "that?", set(), True),
     ("What do its authors suggest for noisy masks?", set(), True),
+    # A work described by what kind of transformer it is ("the sparse-attention transformer
+    # that mixes random, sliding-window and global tokens": BigBird).
+    ("Where does the sparse-attention transformer that mixes random and global tokens use "
+     "its sparse attention, and why?", {"reason"}, True),
 ])
 def test_questions_about_one_described_work(question: str, kinds: set[str], definite: bool) -> None:
     got = intent(question)
