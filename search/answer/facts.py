@@ -68,7 +68,11 @@ _REASON = re.compile(r"\b(?:because|since(?! \d)|due to|owing to|as a result|so 
                      r"|overcome|compensate|remove|keep|stabili[sz]e|speed up)"
                      # "We attribute this to their over-smoothed embeddings", "stems from".
                      r"|attribut(?:e|es|ed) (?:this|it|that|these|them|the [\w-]+) to|caused by"
-                     r"|stems? from|aris(?:es|e) from)\b"
+                     r"|stems? from|aris(?:es|e) from"
+                     # An explanation the authors offer: "We conjecture that deep plain nets
+                     # may have …", "This suggests that determining compatibility is not easy".
+                     r"|(?:we|authors?) (?:conjecture|hypothesi[sz]e|speculate|suspect)"
+                     r"|(?:this|which) (?:suggests|indicates|implies))\b"
                      # "Considering the spatially structured effect of each light, we use …"
                      r"|^\s*(?:considering|given that)\b", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.

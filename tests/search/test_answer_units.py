@@ -893,6 +893,11 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     assert supplies("We attribute this to their over-smoothed pixel embeddings.", kinds) == 1.0
     assert supplies("Considering the structured effect of each light, we use convolutions.", kinds) == 1.0
     assert supplies("By considering the context, the model predicts the next frame.", kinds) == 0.0
+    # An explanation the authors put forward is a reason, and asking for it asks for one.
+    assert supplies("We conjecture that deep plain nets may have low convergence rates.", kinds) == 1.0
+    assert supplies("This suggests that a better compatibility function may help.", kinds) == 1.0
+    assert intent("What do the authors conjecture about the gap?").kinds == ("reason",)
+    assert intent("作者由此推测了什么？").kinds == ("reason",)
     # A reason can be given anywhere in a paper, its introduction too.
     assert section_fit("1 Introduction", kinds) == section_fit("4.2 Implementation", kinds) == 0.5
     # Why alone asks no fact: "why do methods …" is still about lines of work.
