@@ -78,10 +78,11 @@ def _size(t: Term) -> int:
     return LATIN_CHARS if t.latin else len(t.text)
 
 
-# "每" (every) and "几" (how many) count the character after them: 每帧 is per frame, 几层
-# how many layers. A measure word (几块 GPU) is no noun, even where the lexicon knows it.
-_COUNTING = frozenset("每几")
-_MEASURE_WORDS = frozenset("块个张台次种篇组位")
+# "每" (every), "几" (how many), numerals and ordinals count the character after them: 每帧
+# is per frame, 几层 how many layers, 两层 two layers, 哪一层 which layer, 第二层 the second
+# layer. A measure word (几块 GPU) is no noun, even where the lexicon knows it.
+_COUNTING = frozenset("每几一二两三四五六七八九十第哪另")
+_MEASURE_WORDS = frozenset("块个张台次种篇组位场条件份批")
 
 
 def _inside(word: str, lexicon: Mapping[str, Entry]) -> list[Term]:
@@ -94,7 +95,7 @@ def _inside(word: str, lexicon: Mapping[str, Entry]) -> list[Term]:
 
 
 def _counted(pieces: list[str], i: int, lexicon: Mapping[str, Entry]) -> bool:
-    return (i > 0 and pieces[i - 1] in _COUNTING and pieces[i] in lexicon
+    return (i > 0 and pieces[i - 1][-1] in _COUNTING and pieces[i] in lexicon
             and pieces[i] not in _MEASURE_WORDS)
 
 

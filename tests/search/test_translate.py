@@ -75,6 +75,12 @@ def test_the_noun_a_counting_character_counts_is_translated() -> None:
     assert translate("每帧", lexicon).expansions == ["frames"]
     assert translate("几层", lexicon).expansions == ["layers"]
     assert translate("几块", lexicon).expansions == []  # a measure word (几块 GPU), not a block
+    # numerals and ordinals count too: "a two-layer network", "which layer is trained"
+    assert translate("两层", lexicon).expansions == ["layers"]
+    assert "layers" in translate("训练的是哪一层", lexicon).expansions
+    assert "layers" in translate("固定第二层", lexicon).expansions
+    # ... but not a measure word: 一场比赛 is one match, not a field
+    assert translate("上一场", {**lexicon, "场": _entry("场", ("fields", 0.6))}).expansions == []
     assert translate("像素", {**lexicon, "像": _entry("像", ("like", 0.9))}).expansions == []
 
 
