@@ -31,7 +31,7 @@ from search.retrieval.engine import Searcher
 from search.retrieval.query import ParsedQuery
 
 POOL_PAPERS = 10  # best-ranked papers considered for a broad answer
-PER_GROUP = 4  # papers kept per line of work
+PER_GROUP = 5  # papers kept per line of work
 BROAD_PAPERS = 8  # papers a broad answer cites; past the quote budget, named in an opener only
 MAX_SENTENCES = 8  # sentences of a broad answer, openers included
 

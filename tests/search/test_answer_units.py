@@ -404,11 +404,11 @@ def test_a_quotes_connective_goes_with_the_sentence_it_joined() -> None:
 def test_few_lines_of_work_keep_more_papers_each() -> None:
     from search.answer.synthesis import _keep
     pool = list("abcdefgh")
-    # A line of work keeps four papers: its opener names them all, the best-ranked quoted.
-    kept = _keep([Group(["x"], list("abcde")), Group(["y"], list("fgh"))], pool, 8)
-    assert [g.papers for g in kept] == [list("abcd"), list("fgh")]
+    # A line of work keeps five papers: its opener names them all, the best-ranked quoted.
+    kept = _keep([Group(["x"], list("abcdefg")), Group(["y"], list("h"))], pool, 8)
+    assert [g.papers for g in kept] == [list("abcde"), list("h")]
     kept = _keep([Group(["x"], list("abcde")), Group(["y"], list("fgh"))], pool, 6)
-    assert [g.papers for g in kept] == [list("abcd"), list("fg")]
+    assert [g.papers for g in kept] == [list("abcde"), list("f")]
     kept = _keep([Group(["x"], list("ab")), Group(["y"], list("cd")), Group(["z"], list("efg"))],
                  pool, 6)
     assert [g.papers for g in kept] == [list("ab"), list("cd"), list("ef")]
