@@ -78,9 +78,10 @@ def _size(t: Term) -> int:
     return LATIN_CHARS if t.latin else len(t.text)
 
 
-# "每" (every), "几" (how many), numerals and ordinals count the character after them: 每帧
-# is per frame, 几层 how many layers, 两层 two layers, 哪一层 which layer, 第二层 the second
-# layer. A measure word (几块 GPU) is no noun, even where the lexicon knows it.
+# "每" (every), "几" (how many), "哪" (which), "另" (another), numerals and ordinals count
+# the character after them: 每帧 is per frame, 几层 how many layers, 两层 two layers, 哪一层
+# which layer, 第二层 the second layer. A measure word (几块 GPU, 一场比赛) is no noun, even
+# where the lexicon knows it.
 _COUNTING = frozenset("每几一二两三四五六七八九十第哪另")
 _MEASURE_WORDS = frozenset("块个张台次种篇组位场条件份批")
 
