@@ -17,9 +17,8 @@ from search.answer.sentences import (
     score,
 )
 from search.answer.tables import CONTEXT_WORDS, window_context
-from search.models import Hit, SearchResponse
+from search.models import Hit
 from search.retrieval.engine import Searcher
-from search.retrieval.feedback import FEEDBACK_PAPERS, feedback_query
 from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
 from search.retrieval.query import ParsedQuery
 
@@ -63,8 +62,6 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     want = intent(q.raw)
     # A fact is stated in a paper's body: a body passage ranks its paper at full strength.
     resp = searcher.search(q, k=k, bodies=want.specific)
-    if not want.specific:
-        resp = _with_feedback(searcher, q, resp, k)
     named = _agreed(searcher.named_papers(q.raw), resp.hits)
     evidence = gather(searcher, q, resp.hits, want, named)
     want = with_symbols(want, (e.text for e in evidence[:MAX_PASSAGES]))
@@ -89,20 +86,6 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     far = [n for n in resp.notices if n.startswith((NO_MATCH, NO_MATCH_ZH))]
     notices = [n for n in resp.notices if n not in far]
     return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, not far)
-
-
-def _with_feedback(searcher: Searcher, q: ParsedQuery, resp: SearchResponse,
-                   k: int) -> SearchResponse:
-    """Lines of work: the first papers found keep their places, and the rest are those the
-    question finds once moved toward them (`feedback.feedback_query`); search's notices
-    stay those of the question as asked."""
-    first = resp.hits[:FEEDBACK_PAPERS]
-    if q.arxiv_id or len(first) < FEEDBACK_PAPERS:
-        return resp
-    kept = [h.paper_id for h in first]
-    again = searcher.search(feedback_query(searcher, q, kept), k=k).hits
-    hits = first + [h for h in again if h.paper_id not in kept]
-    return resp.model_copy(update={"hits": hits[:k]})
 
 
 def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
