@@ -146,9 +146,16 @@ class Intent:
         return (bool(self.kinds) or self.definite) and not self.broad
 
 
+# A quoted phrase names something (a section, a term the paper uses) rather than asking:
+# "In the 'Why Self-Attention' discussion, what would the path length become?" asks no reason,
+# "why can't a 'hardware' fix …" no hardware. An apostrophe is no quote ("the authors' loss").
+_QUOTED = re.compile(r"(?<!\w)'[^']{2,80}'(?!\w)|\"[^\"]{2,80}\"|“[^”]{2,80}”|‘[^’]{2,80}’|「[^」]{1,40}」")
+
+
 def intent(question: str) -> Intent:
     """The kinds of fact a question asks for, whether it asks for lines of work, its focus."""
-    kinds = tuple(k for k, pattern in _ASKS.items() if pattern.search(question))
+    asked = _QUOTED.sub(" ", question)
+    kinds = tuple(k for k, pattern in _ASKS.items() if pattern.search(asked))
     focus = {t for m in _FOCUS.finditer(question) for t in tokenize(_STOP_FOCUS.sub("", m.group(1)))
              if t not in _NOT_FOCUS} | _chinese_focus(question)
     definite = bool(_DEFINITE.search(question))

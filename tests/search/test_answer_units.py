@@ -55,6 +55,11 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("What training cost in FLOPs is listed for the big model?", {"number"}, False),
     ("Which shorter-side sizes are used for multi-scale testing?", {"value"}, False),
     ("What translation error on TotalCapture is listed for PIP?", {"metric"}, False),
+    # a quoted phrase names a section or a term; it asks nothing (an apostrophe is no quote)
+    ("In the 'Why Self-Attention' discussion, what would the maximum path length become?",
+     set(), False),
+    ("Why can't a 'hardware' fix such as one shared wire guarantee agreement?", {"reason"}, False),
+    ("Why does the authors' second ablation fail on the 'hard' split?", {"reason"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
