@@ -28,7 +28,7 @@ _DIGITS = re.compile(r"(?<![\[\d.,])(?<!Fig\. )(?<!Figure )(?<!Table )(?<!Sec\. 
 # inside a symbol ("It−1", "q′ϕ2") or a reference ("[12]").
 _QUANTITY = re.compile(r"^(?!(?:19|20)\d\d$)(?:[~≈]?\d+(?:[.,]\d+)*[kKmMbB%×x]?|one|two|three|four|five|six|seven"
                        r"|eight|nine|ten|twelve|sixteen|twenty|hundred|thousand)$", re.I)
-_SETTING = re.compile(r"=|\u00d7|×|λ|\b\d+(?:\.\d+)?\s*(?:%|k\b|m\b|e-?\d)|\d+(?:\.\d+)?e-\d", re.I)
+_SETTING = re.compile(r"=|\u00d7|×|λ|∈\s*[\[({]\s*[-−]?\d|\b\d+(?:\.\d+)?\s*(?:%|k\b|m\b|e-?\d)|\d+(?:\.\d+)?e-\d", re.I)
 _DURATION = re.compile(r"\b(?:\d+(?:[.,]\d+)*\s*[kM]?|one|two|three|four|five|six|ten|twelve|several|a few)"
                        r"\s*(?:-\s*)?(?:hours?|hrs?|h\b|days?|minutes?|mins?|seconds?|secs?|weeks?"
                        r"|epochs?|iterations?|(?:training |optimi[sz]ation )?steps)|\btime\s*\((?:s|ms|sec|min|h)\)|\b\d+(?:\.\d+)?\s*(?:ms|s)\b"

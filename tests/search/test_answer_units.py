@@ -86,6 +86,10 @@ def test_fact_cues_in_sentences() -> None:
     assert not counts_near("The output is a mixture of Gaussian q(zt|It−1 c) from an MLP.", {"gaussian"})
     assert supplies("We use 6 IMUs mounted on the forearms, head and pelvis.", ("place",)) == 1
     assert supplies("IMUs are cheap and light.", ("place",)) == 0
+    # A range of values ("a ∈ [1, 10]") is a setting, though "[1, 10]" reads like citations;
+    # a set membership without a number is no setting.
+    assert supplies("Seo, Lee, and Kim recommended a ∈[1, 10] in [242].", ("value",)) > 0
+    assert supplies("For every x ∈ R^d the map is defined.", ("value",)) == 0
     # What a part is made of describes it, however the sentence says so.
     assert supplies("Each lighting unit comprises 132 LEDs on an embedded board.", ("method",)) == 1
     assert supplies("The rig is equipped with 24 cameras.", ("method",)) == 1
