@@ -22,6 +22,10 @@ from search.retrieval.engine import Searcher
 from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
 from search.retrieval.query import ParsedQuery
 
+# How far below the paper that clearly leads paper search a paper may rank and still be
+# the one a name in the question means ("ReLU" names the gradient-descent paper that
+# defines it, in a question about an activation-function survey that search ranks first).
+NAME_MARGIN = 0.5
 LEAD_PAPERS = 4  # paper search's first papers, each guaranteed a candidate sentence
 BROAD_LEADS = 10  # ... for a broad question
 # The best evidence passages, each quoted in a specific answer (see ask._cover). The
@@ -105,12 +109,13 @@ def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
 
 def _agreed(named: list[tuple[str, str]], hits: list[Hit]) -> list[tuple[str, str]]:
     """The (name, paper) pairs to trust: a name written in passing ("the perceptual (VGG)
-    loss") names a paper that paper search ranks nowhere, while another paper clearly
-    leads; that name is left out."""
-    if leader(hits) is None:
+    loss", "the sloped ReLU") names a paper that paper search ranks nowhere, or far below
+    another paper that clearly leads; that name is left out."""
+    lead = leader(hits)
+    if lead is None:
         return named
-    ranked = {h.paper_id for h in hits}
-    return [(n, p) for n, p in named if p in ranked]
+    scores = {h.paper_id: h.score for h in hits}
+    return [(n, p) for n, p in named if p in scores and scores[p] >= scores[lead] - NAME_MARGIN]
 
 
 def _table_context(searcher: Searcher, sents: list[Sentence], evidence: list[Evidence]) -> None:

@@ -690,6 +690,11 @@ def test_a_name_written_in_passing_does_not_pull_the_answer_to_another_paper() -
     assert _agreed([("VGG", "resnet")], travatar) == []
     assert _agreed([("VGG", "resnet")], [_hit("a", 0.9), _hit("b", 0.8)]) == [("VGG", "resnet")]
     assert _agreed([("TRAvatar", "travatar")], travatar) == [("TRAvatar", "travatar")]
+    # ranked, but far below the paper that clearly leads: "the sloped ReLU" in a question
+    # about a survey does not mean the paper that defines ReLU
+    survey = [_hit("survey", 1.0), _hit("other", 0.6), _hit("relu", 0.0)]
+    assert _agreed([("ReLU", "relu")], survey) == []
+    assert _agreed([("Other", "other")], survey) == [("Other", "other")]
 
 
 def test_a_table_inside_prose_offers_windows_for_a_metric_question() -> None:
