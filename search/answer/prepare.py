@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from search.answer.evidence import Evidence, gather, leader
 from search.answer.facts import DESCRIPTIVE
@@ -64,6 +64,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # One generation for the whole answer: later calls within a second reuse this snapshot.
     searcher.refresh(min_interval=0)
     want = intent(q.raw)
+    if asks_lines_of_work(searcher, q, want):
+        want = replace(want, broad=True)
     # A fact is stated in a paper's body: a body passage ranks its paper at full strength.
     resp = searcher.search(q, k=k, bodies=want.specific)
     named = _agreed(searcher.named_papers(q.raw), resp.hits)
@@ -90,6 +92,17 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     far = [n for n in resp.notices if n.startswith((NO_MATCH, NO_MATCH_ZH))]
     notices = [n for n in resp.notices if n not in far]
     return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, not far)
+
+
+def asks_lines_of_work(searcher: Searcher, q: ParsedQuery, want: Intent) -> bool:
+    """True for a question that asks only how or why, about no work it describes and naming
+    no paper ("What strategies have recent single-image 3D papers used to recover the unseen
+    parts?"): `answers_one` answers it as lines of work, so its evidence is theirs too
+    (paper search on abstracts, each top paper's best passages) rather than a fact's (body
+    passages ranking papers, the first two papers' whole bodies), which let two long PDFs
+    that mention the topic in passing take the places of papers about it."""
+    return (want.specific and not set(want.kinds) - DESCRIPTIVE and not want.definite
+            and not q.arxiv_id and not searcher.named_papers(q.raw))
 
 
 def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:

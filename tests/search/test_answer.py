@@ -199,3 +199,23 @@ def test_cli_ask_prints_overview_and_numbered_citations(
     assert main(["--data-dir", str(corpus_index.data_dir), "-q", "ask", question, "-k", "4"]) == 0
     out = capsys.readouterr().out
     assert "[1]" in out and "\n[1] " in out and "https://arxiv.org/abs/" in out
+
+
+@pytest.mark.parametrize(("question", "lines"), [
+    ("What strategies have recent single-image 3D reconstruction papers used to recover the "
+     "parts of an object that the image does not show?", True),
+    ("Why do radiance-field methods struggle with mirrors?", True),
+    ("How many points per ray does TECA sample?", False),  # a kind of fact
+    ("How does AGG model the texture of its Gaussians?", False),  # names a paper
+    ("In the monocular-video avatar work that combines a mesh with a NeRF, how is hair "
+     "modelled?", False),  # describes one work
+])
+def test_a_question_answered_as_lines_of_work_gathers_their_evidence(
+        corpus_searcher: Searcher, question: str, lines: bool) -> None:
+    q = corpus_searcher.parse(question)
+    found = prepare(corpus_searcher, q, 8)
+    assert found.intent.specific is not lines
+    if lines:  # paper search on abstracts: the hits are those of a plain search
+        plain = corpus_searcher.search(question, k=8).hits
+        assert [h.paper_id for h in found.hits] == [h.paper_id for h in plain]
+        assert not found.specific
