@@ -64,11 +64,12 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # One generation for the whole answer: later calls within a second reuse this snapshot.
     searcher.refresh(min_interval=0)
     want = intent(q.raw)
-    if asks_lines_of_work(searcher, q, want):
+    names = searcher.named_papers(q.raw)
+    if _asks_lines_of_work(q, want, names):
         want = replace(want, broad=True)
     # A fact is stated in a paper's body: a body passage ranks its paper at full strength.
     resp = searcher.search(q, k=k, bodies=want.specific)
-    named = _agreed(searcher.named_papers(q.raw), resp.hits)
+    named = _agreed(names, resp.hits)
     evidence = gather(searcher, q, resp.hits, want, named)
     want = with_symbols(want, (e.text for e in evidence[:MAX_PASSAGES]))
     keywords = Keywords(searcher.term_weights(Keywords.tokens_of(q, [n for n, _ in named])),
@@ -94,7 +95,7 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, not far)
 
 
-def asks_lines_of_work(searcher: Searcher, q: ParsedQuery, want: Intent) -> bool:
+def _asks_lines_of_work(q: ParsedQuery, want: Intent, names: list[tuple[str, str]]) -> bool:
     """True for a question that asks only how or why, about no work it describes and naming
     no paper ("What strategies have recent single-image 3D papers used to recover the unseen
     parts?"): `answers_one` answers it as lines of work, so its evidence is theirs too
@@ -102,7 +103,7 @@ def asks_lines_of_work(searcher: Searcher, q: ParsedQuery, want: Intent) -> bool
     passages ranking papers, the first two papers' whole bodies), which let two long PDFs
     that mention the topic in passing take the places of papers about it."""
     return (want.specific and not set(want.kinds) - DESCRIPTIVE and not want.definite
-            and not q.arxiv_id and not searcher.named_papers(q.raw))
+            and not q.arxiv_id and not names)
 
 
 def answers_one(want: Intent, named: list[str], q: ParsedQuery) -> bool:
