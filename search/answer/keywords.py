@@ -21,7 +21,11 @@ from search.retrieval.translate import translate
 
 QUESTION_WORDS = frozenset("how many much what why when where who whom whose which do does did done there "
                            "any some way ways get make made give exist exists kind kinds type "
-                           "types good best better".split())
+                           "types good best better "
+                           # How a question frames what it asks ("according to the paper, what
+                           # do the authors say could …"): an answer sentence rarely has them.
+                           "accord author say suggest could would should might they them their "
+                           "if become discuss mention describ paper".split())
 
 
 class Keywords:

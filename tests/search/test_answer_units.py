@@ -662,6 +662,13 @@ def test_an_acronym_the_papers_define_otherwise_is_not_the_question_s() -> None:
     assert "many" not in Keywords.tokens_of(parse_query("How many bits per dimension?"))
 
 
+def test_the_words_that_frame_a_question_are_no_keywords() -> None:
+    framed = Keywords.tokens_of(parse_query("According to the paper, how do the authors say "
+                                            "an hourglass could be modelled?"))
+    assert "hourglass" in framed
+    assert not {"accord", "paper", "author", "say", "could"} & set(framed)
+
+
 @pytest.mark.parametrize(("question", "focus"), [
     ("OSEDiff 训练时 batch size 是多少？", {"batch", "size"}),
     ("DiLightNet 用了几张 radiance hint？", {"radiance", "hint"}),
