@@ -130,3 +130,24 @@ def test_a_question_naming_the_clearly_first_paper_by_its_own_name_needs_a_lower
     assert _too_far(q, _found_for(question, "Big Bird: Transformers", relevance, 0.5))
     assert _too_far(q, _found_for(question, "TECA: Text-Guided Generation", relevance, 0.1))
     assert _too_far(q, _found_for(question, "TECA: Text-Guided Generation", AGREED_RELEVANCE - 0.05, 0.5))
+
+
+def test_a_keyword_no_sentence_holds_does_not_crowd_the_one_that_does_out() -> None:
+    # "deliberately" is rarer in the corpus than the fact's own word, so weighs more, but no
+    # evidence sentence holds it: it must not shrink the share of the sentence that holds
+    # "bernoulli" below the sentences of a better passage that hold no keyword at all.
+    from search.answer.sentences import MAX_CANDIDATES, candidates
+    words = "alpha beta gamma delta kappa sigma omega theta lambda zeta".split()
+    filler = " ".join(f"The {a} and {b} panels are shown here." for a in words for b in words[:3])
+    answer = "The decoder outputs a Bernoulli distribution over the pixels."
+
+    def passage(pid: str, text: str, score: float) -> Evidence:
+        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text=text,
+                                         section="3", page=1, score=score)
+        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), score)
+
+    ev = [passage("a", filler, 1.0), passage("b", answer, 0.3)]
+    assert len(filler.split(".")) > MAX_CANDIDATES
+    question = "Why did the authors deliberately choose a Bernoulli decoder?"
+    keywords = Keywords({"bernoulli": 1.0, "deliberately": 9.0})
+    assert any(s.text == answer for s in candidates(ev, keywords, intent(question)))
