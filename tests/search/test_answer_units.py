@@ -362,6 +362,17 @@ def test_a_chinese_question_about_that_one_method_is_definite() -> None:
     assert got.definite and got.specific and not got.broad
 
 
+def test_a_chinese_question_asking_inside_one_paper_is_definite() -> None:
+    # "ResNet 论文里" is "in the ResNet paper", "… A Survey 里介绍的" "introduced in the survey":
+    # read like their English wording, never as a request for lines of work.
+    for question in ("ResNet 论文里，如果 residual function F 只有一层，作者说会怎样？",
+                     "Diffusion Model-Based Image Editing: A Survey 里介绍的 InstructAny2Pix "
+                     "用什么 encoder？"):
+        got = intent(question)
+        assert got.definite and got.specific and not got.broad
+    assert intent("扩散模型在三维重建中有哪些应用？").broad
+
+
 def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
     assert not intent("Which model does the diffusion image-editing survey use?").broad
     when = intent("When the survey of image editing compares its metric with CLIPScore, how "
