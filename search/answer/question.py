@@ -91,7 +91,7 @@ _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when
                        r"|(?:论文|文章|一文|综述|paper|survey)\s*[里中]", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
-                    r"|works|papers|researchers)|overview|survey|state of the art|有哪些|哪些方法"
+                    r"|works|papers|researchers)|overview|(?<!the )survey|state of the art|有哪些|哪些方法"
                     r"|主要方法|研究进展|综述|现有方法", re.I)
 
 # The words a wh-question asks about: "how many [synthetic objects]", "which [datasets]".

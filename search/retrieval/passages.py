@@ -210,13 +210,13 @@ def _plain(text: str) -> str:
 
 def _long_titles(papers: list[Paper]) -> dict[str, tuple[str, int]]:
     """Plain title → (title, paper) for titles of `MIN_TITLE_WORDS` words or more, and for
-    such a title's part after its colon: a question may quote a paper by its title
-    ("what does 'A Cookbook of Self-Supervised Learning' suggest …"). A title two papers
-    share names neither."""
+    such a title's part before or after its colon: a question may quote a paper by its
+    title ("what does 'A Cookbook of Self-Supervised Learning' suggest …", "In 'Three
+    Decades of Activations', …"). A title two papers share names neither."""
     found: dict[str, set[int]] = defaultdict(set)
     for i, paper in enumerate(papers):
-        _, colon, rest = paper.title.partition(":")
-        for title in {paper.title, rest.strip() if colon else ""}:
+        head, colon, rest = paper.title.partition(":")
+        for title in {paper.title, *((head.strip(), rest.strip()) if colon else ())}:
             if len(title.split()) >= MIN_TITLE_WORDS:
                 found[_plain(title)].add(i)
     return {key: (papers[i].title, i) for key, ps in found.items() if len(ps) == 1

@@ -126,6 +126,16 @@ def test_a_long_title_written_in_a_question_names_its_paper() -> None:
     assert names.named_in("Is Learning to Animate Faces fast?") == []  # two papers share it
 
 
+def test_a_long_title_head_written_in_a_question_names_its_paper() -> None:
+    # Questions quote a long title by the part before its colon as often as by the part after.
+    title = "Three Decades of Activations: A Comprehensive Survey of 400 Activation Functions"
+    names = NameIndex([paper("a", title), paper("b", "Avatars Made Easy and Fast: Heads"),
+                       paper("c", "Avatars Made Easy and Fast: Bodies")])
+    assert names.named_in("In 'Three Decades of Activations', how is the tent initialised?") == [
+        (title, 0)]
+    assert names.named_in("Are avatars made easy and fast?") == []  # two papers share the head
+
+
 def test_a_title_head_names_its_paper_however_it_is_capitalised() -> None:
     papers = [paper("a", "Emerdiff: Emerging Pixel-level Semantic Knowledge in Diffusion Models"),
               paper("b", "Relightable: Avatars from Light Stages"),
@@ -379,6 +389,9 @@ def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
                   "does it relate each metric to the user study?")
     assert when.definite and when.specific and not when.broad
     assert intent("Is there a survey of talking head generation?").broad
+    # "the survey of …" is one work the question names, as "the … paper" is.
+    assert not intent("In 'Three Decades of Activations', the survey of 400 activation "
+                      "functions, how is the tent initialised?").broad
     cited = intent("According to the survey of diffusion-model-based image editing, how does "
                    "Imagen Editor obtain its masks?")
     assert cited.definite and cited.specific and not cited.broad
