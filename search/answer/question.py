@@ -94,6 +94,9 @@ _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:
                     r"|works|papers|researchers)|overview|(?<!the )survey|state of the art|有哪些|哪些方法"
                     r"|主要方法|研究进展|综述|现有方法", re.I)
 
+_FIGURES = re.compile(r"\b(?:figure|fig\.|visuali[sz]ation|illustration|caption)s?\b|可视化|示意图"
+                      r"|图\s*\d", re.I)
+
 # The words a wh-question asks about: "how many [synthetic objects]", "which [datasets]".
 _FOCUS = re.compile(r"\b(?:how many|how much|which|what|whose)((?:\s+[\w-]+){1,4})", re.I)
 _STOP_FOCUS = re.compile(r"\s(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would"
@@ -137,6 +140,7 @@ class Intent:
     # not answers
     # symbols the papers define as the focus ("k"), or that the question writes ("σ")
     symbols: frozenset[str] = frozenset()
+    figures: bool = False  # asks about a figure: its caption may hold the answer
 
     @property
     def near(self) -> frozenset[str]:
@@ -163,7 +167,7 @@ def intent(question: str) -> Intent:
     definite = bool(_DEFINITE.search(question))
     broad = bool(_BROAD.search(question)) and not definite
     return Intent(kinds, broad, frozenset(focus), definite, written_facts(question),
-                  written_symbols(question))
+                  written_symbols(question), bool(_FIGURES.search(question)))
 
 
 # A Greek letter the question writes on its own ("what value does the constant σ take?"):

@@ -13,17 +13,32 @@ from search.answer.facts import Kind, supplies
 from search.answer.tables import TABLE_KINDS, table_runs, table_windows
 
 
-def quotable_spans(text: str, kinds: tuple[Kind, ...],
-                   words: AbstractSet[str]) -> list[tuple[int, int, bool]]:
+def quotable_spans(text: str, kinds: tuple[Kind, ...], words: AbstractSet[str],
+                   captions: bool = False) -> list[tuple[int, int, bool]]:
     """(start, end, is a table window) of what the passage offers to quote: its usable
-    sentences, and for a question about a number its table windows around `words`."""
-    out = [(a, b, False) for a, b in (_after_equation(text, span) for span in sentence_spans(text))
+    sentences, and for a question about a number its table windows around `words`. With
+    `captions` (the question asks about a figure), a figure's caption without its label."""
+    spans = sentence_spans(text)
+    if captions:
+        spans = [_after_label(text, span) for span in spans]
+    out = [(a, b, False) for a, b in (_after_equation(text, span) for span in spans)
            if usable_sentence(text[a:b]) or _gives_fact(text[a:b], kinds)
            or _long_sentence(text[a:b])]
     if TABLE_KINDS & set(kinds):
         out += [(lo + a, lo + b, True)
                 for lo, hi in table_runs(text) for a, b in table_windows(text[lo:hi], words)]
     return out
+
+
+# "Figure 4: Two attention heads, also in layer 5 of 6, apparently involved in anaphora
+# resolution." states what the figure shows once its label is gone.
+_FIGURE_LABEL = re.compile(r"(?:Figure|Fig\.)\s*\d+\s*[:.|]\s*(?=[A-Z])")
+
+
+def _after_label(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A figure caption's sentence span without its "Figure N:" label."""
+    m = _FIGURE_LABEL.match(text, span[0], span[1])
+    return (m.end(), span[1]) if m else span
 
 
 # The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".

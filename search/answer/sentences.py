@@ -153,7 +153,7 @@ def _asks_what_done(intent: Intent) -> bool:
 def _quotables(ev: int, text: str, intent: Intent, words: AbstractSet[str]) -> list[Sentence]:
     """The passage's quotable sentences and table windows (`quotable.quotable_spans`)."""
     return [Sentence(ev, a, b, text[a:b], table=table)
-            for a, b, table in quotable_spans(text, intent.kinds, words)]
+            for a, b, table in quotable_spans(text, intent.kinds, words, intent.figures)]
 
 
 def embed(embedder: Embedder, texts: list[str]) -> np.ndarray:

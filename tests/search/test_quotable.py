@@ -83,3 +83,16 @@ def test_an_equations_closing_clause_is_quotable_after_its_number() -> None:
     assert any(s.startswith("where a > 1") and "1.6733" in s for s in spans)
     # A sentence usable as it is keeps its opening.
     assert any(s.startswith("The loss is the sum") for s in spans)
+
+
+def test_a_question_about_a_figure_may_be_answered_from_its_caption() -> None:
+    from search.answer.quotable import quotable_spans
+    text = ("Best viewed in color. Figure 4: Two attention heads, also in layer 5 of 6, apparently "
+            "involved in anaphora resolution. Top: Full attentions for head 5.")
+    caption = "Two attention heads, also in layer 5 of 6, apparently involved in anaphora resolution."
+    asks = intent("In the attention visualizations, which heads are involved in anaphora resolution?")
+    assert asks.figures
+    assert [text[a:b] for a, b, _ in quotable_spans(text, asks.kinds, set(), asks.figures)] == [caption]
+    # Any other question leaves captions out: they are rarely what it asks.
+    other = intent("Which heads are involved in anaphora resolution?")
+    assert not other.figures and quotable_spans(text, other.kinds, set(), other.figures) == []
