@@ -94,8 +94,8 @@ _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:
                     r"|works|papers|researchers)|overview|(?<!the )survey|state of the art|有哪些|哪些方法"
                     r"|主要方法|研究进展|综述|现有方法", re.I)
 
-_FIGURES = re.compile(r"\b(?:figure|fig\.|visuali[sz]ation|illustration|caption)s?\b|可视化|示意图"
-                      r"|图\s*\d", re.I)
+_FIGURES = re.compile(r"\b(?:figure|fig\.|visuali[sz]ation|illustration|caption)s?\b(?!\s+out\b)"
+                      r"|可视化|示意图|图\s*\d", re.I)  # "figure out" is no figure
 
 # The words a wh-question asks about: "how many [synthetic objects]", "which [datasets]".
 _FOCUS = re.compile(r"\b(?:how many|how much|which|what|whose)((?:\s+[\w-]+){1,4})", re.I)

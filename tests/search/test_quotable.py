@@ -94,5 +94,6 @@ def test_a_question_about_a_figure_may_be_answered_from_its_caption() -> None:
     assert asks.figures
     assert [text[a:b] for a, b, _ in quotable_spans(text, asks.kinds, set(), asks.figures)] == [caption]
     # Any other question leaves captions out: they are rarely what it asks.
+    assert not intent("How do avatar methods figure out the head pose?").figures
     other = intent("Which heads are involved in anaphora resolution?")
     assert not other.figures and quotable_spans(text, other.kinds, set(), other.figures) == []
