@@ -381,6 +381,7 @@ def test_a_chinese_question_asking_inside_one_paper_is_definite() -> None:
         got = intent(question)
         assert got.definite and got.specific and not got.broad
     assert intent("扩散模型在三维重建中有哪些应用？").broad
+    assert intent("最近的论文中有哪些方法用高斯表示头发？").broad  # "in recent papers"
 
 
 def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
