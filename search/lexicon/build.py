@@ -14,7 +14,7 @@ from pathlib import Path
 from search.errors import LexiconError
 from search.lexicon.mine import MiningParams, curated_entries, merge, mine
 from search.lexicon.pairs import TITLE_WEIGHT, corpus_pairs, digest_papers
-from search.lexicon.table import glossary, parse_glossary, render
+from search.lexicon.table import general_words, glossary, parse_glossary, render
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +37,14 @@ def build_lexicon(roots: Sequence[Path], params: MiningParams | None = None,
     logger.info("lexicon: aligning %d Chinese/English pairs of %d papers (IBM Model 1, %d EM "
                 "iterations each way)", len(pairs), len(papers), params.iterations)
     mined = mine(pairs, params)
-    curated = curated_entries(parse_glossary(glossary_text) if glossary_text else glossary())
+    terms = parse_glossary(glossary_text) if glossary_text else glossary()
+    curated = curated_entries({**general_words(), **terms})  # the field's glossary wins
     entries = merge(mined, curated)
     titles = sum(1 for p in pairs if p.weight == TITLE_WEIGHT)
     replaced = len(mined) + len(curated) - len(entries)
     provenance = [
         "Avatar Scholar Chinese→English term lexicon. Generated, do not edit: change",
-        "search/data/glossary_zh_en.tsv or the miner, then run",
+        "search/data/glossary_zh_en.tsv, search/data/general_zh_en.tsv or the miner, then run",
         "`avatar-scholar lexicon ../shared/corpus/chatpaperfree -o search/data/lexicon_zh_en.tsv`.",
         f"source: ChatPaperFree digests in {', '.join(sorted(r.name for r in roots))}: "
         f"{len(papers)} papers, {len(pairs)} aligned pairs ({titles} title pairs, weight {TITLE_WEIGHT:g})",
@@ -52,7 +53,8 @@ def build_lexicon(roots: Sequence[Path], params: MiningParams | None = None,
         "English words the Chinese side writes in Latin letters are left out; a candidate needs "
         "t, expected links and a Dunning G2 co-occurrence test; candidates merged by lemma, "
         "spelled as their most frequent English word; a phrase also keeps its words' "
-        "translations that its English nearly always holds; the glossary replaces mined terms",
+        "translations that its English nearly always holds; the glossary and the general words "
+        "replace mined terms",
         "params: " + " ".join(f"{k}={v}" for k, v in params.model_dump().items()),
         f"code: miner v{MINER_VERSION}, jieba {version('jieba')}",
         f"entries: {len(entries)} ({len(entries) - len(curated)} mined, {len(curated)} curated; "

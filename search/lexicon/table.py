@@ -25,6 +25,10 @@ from search.lexicon.mine import Entry
 COLUMNS = ("zh", "en", "weights", "source", "df")
 LEXICON = "data/lexicon_zh_en.tsv"
 GLOSSARY = "data/glossary_zh_en.tsv"
+# Everyday words of a paper's methods and experiments (附录, 标定, 单层) that the digests'
+# summaries rarely write, so mining misses or mistranslates them. Kept apart from the
+# glossary because they name no technique: they translate, but are no field terms.
+GENERAL = "data/general_zh_en.tsv"
 
 
 def parse_glossary(text: str) -> dict[str, list[str]]:
@@ -92,6 +96,11 @@ def packaged_lexicon() -> dict[str, Entry]:
 def glossary() -> dict[str, list[str]]:
     """The curated glossary: Chinese term → English translations, best first."""
     return parse_glossary(packaged_text(GLOSSARY))
+
+
+def general_words() -> dict[str, list[str]]:
+    """Curated everyday research words: Chinese → English translations, best first."""
+    return parse_glossary(packaged_text(GENERAL))
 
 
 def mined_names() -> dict[str, list[str]]:

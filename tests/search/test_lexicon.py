@@ -178,3 +178,20 @@ def test_training_details_in_chinese_translate_whole() -> None:
     for zh, en in {"学习率": "learning rate", "批大小": "batch size", "显存": "GPU memory",
                    "训练步数": "training steps", "温度": "temperature", "上界": "upper bound"}.items():
         assert table[zh].en[0] == en and table[zh].source == "curated"
+
+
+def test_everyday_research_words_translate_but_name_no_technique() -> None:
+    """A body question's plain words (附录 appendix, 标定 calibration) are translated, and a
+    wrong mined sense is replaced (宽度 was "verify"); they are no field terms, so a line of
+    work is never named "appendix"."""
+    from search.lexicon.table import english_key, field_terms, packaged_lexicon
+
+    table = packaged_lexicon()
+    for zh, en in {"附录": "appendix", "标定": "calibration", "单层": "single layer",
+                   "宽度": "width", "上采样": "upsampling", "峰值信噪比": "PSNR",
+                   "四维": "4D"}.items():
+        assert table[zh].en[0] == en and table[zh].source == "curated"
+    assert english_key("appendix") not in field_terms()
+    assert english_key("calibration") not in field_terms()
+    assert english_key("NeRF") in field_terms()
+
