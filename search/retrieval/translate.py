@@ -86,17 +86,44 @@ _COUNTING = frozenset("每几一二两三四五六七八九十第哪另")
 _MEASURE_WORDS = frozenset("块个张台次种篇组位场条件份批")
 
 
-def _inside(word: str, lexicon: Mapping[str, Entry]) -> list[Term]:
+# A numeral that counts a noun is part of the fact asked: 只有一层 is "only a single layer",
+# 两层 a two-layer network. Digits follow the words, as papers write both.
+_NUMERALS = {"一": ("one", "single", "1"), "二": ("two", "2"), "两": ("two", "2"),
+             "三": ("three", "3"), "四": ("four", "4"), "五": ("five", "5"), "六": ("six", "6"),
+             "七": ("seven", "7"), "八": ("eight", "8"), "九": ("nine", "9"), "十": ("ten", "10")}
+_NOT_COUNT = frozenset(_NUMERALS) | frozenset("哪第每几")
+_NUMERAL_DECAY = 0.8  # each later spelling weighs this much of the one before
+
+
+def _inside(word: str, lexicon: Mapping[str, Entry], before: str = "") -> list[Term]:
     """Longest lexicon terms inside a word no term covers; leftover characters untranslated
     (a lone character inside a word is rarely that word's sense), except the noun a
-    counting character counts."""
+    counting character counts, and a numeral that counts it (`before`: the word before)."""
     pieces = known_pieces(word, lexicon)
-    return [_term(p, lexicon) if len(p) > 1 or _counted(pieces, i, lexicon) else Term(p)
-            for i, p in enumerate(pieces)]
+    terms = []
+    for i, p in enumerate(pieces):
+        if len(p) > 1 or _counted(pieces, i, lexicon):
+            terms.append(_term(p, lexicon))
+        elif _counted(pieces, i + 1, lexicon) and _lone_numeral([before, *pieces], i + 1):
+            terms.append(_numeral(p))
+        else:
+            terms.append(Term(p))
+    return terms
+
+
+def _lone_numeral(pieces: list[str], i: int) -> bool:
+    # 十二层 is twelve layers, not two, and 哪一层 / 第一层 which or the first layer: only a
+    # numeral standing alone is read
+    return pieces[i] in _NUMERALS and not (pieces[i - 1] and pieces[i - 1][-1] in _NOT_COUNT)
+
+
+def _numeral(piece: str) -> Term:
+    return Term(piece, tuple((en, round(_NUMERAL_DECAY ** k, 3))
+                             for k, en in enumerate(_NUMERALS[piece])))
 
 
 def _counted(pieces: list[str], i: int, lexicon: Mapping[str, Entry]) -> bool:
-    return (i > 0 and pieces[i - 1][-1] in _COUNTING and pieces[i] in lexicon
+    return (0 < i < len(pieces) and pieces[i - 1][-1] in _COUNTING and pieces[i] in lexicon
             and pieces[i] not in _MEASURE_WORDS)
 
 
@@ -117,7 +144,8 @@ def _run_terms(run: str, lexicon: Mapping[str, Entry]) -> list[Term]:
             i = j
             continue
         if words[i] not in ZH_STOP:
-            terms += [t for t in _inside(words[i], lexicon) if t.en or t.text not in ZH_STOP]
+            before = words[i - 1] if i else ""
+            terms += [t for t in _inside(words[i], lexicon, before) if t.en or t.text not in ZH_STOP]
         i += 1
     return terms
 

@@ -76,12 +76,27 @@ def test_the_noun_a_counting_character_counts_is_translated() -> None:
     assert translate("几层", lexicon).expansions == ["layers"]
     assert translate("几块", lexicon).expansions == []  # a measure word (几块 GPU), not a block
     # numerals and ordinals count too: "a two-layer network", "which layer is trained"
-    assert translate("两层", lexicon).expansions == ["layers"]
+    assert "layers" in translate("两层", lexicon).expansions
     assert "layers" in translate("训练的是哪一层", lexicon).expansions
     assert "layers" in translate("固定第二层", lexicon).expansions
     # ... but not a measure word: 一场比赛 is one match, not a field
     assert translate("上一场", {**lexicon, "场": _entry("场", ("fields", 0.6))}).expansions == []
     assert translate("像素", {**lexicon, "像": _entry("像", ("like", 0.9))}).expansions == []
+
+
+def test_a_numeral_that_counts_a_noun_is_translated() -> None:
+    lexicon = {**LEXICON, "层": _entry("层", ("layers", 0.97))}
+    # 只有一层: "only a single layer"; papers write the word or the digit
+    one = translate("只有一层", lexicon)
+    assert one.expansions == ["one", "single", "1", "layers"]
+    assert one.dense_text() == "one single layers"
+    assert translate("两层", lexicon).expansions == ["two", "2", "layers"]
+    # ... not a numeral inside a longer number, an ordinal or a question word
+    assert translate("十二层", lexicon).expansions == ["layers"]
+    assert translate("训练的是哪一层", lexicon).expansions == ["layers"]
+    assert translate("固定第一层", lexicon).expansions == ["layers"]
+    # ... and not one that counts nothing the lexicon knows
+    assert translate("一切", lexicon).expansions == []
 
 
 def test_spaces_separate_words() -> None:
