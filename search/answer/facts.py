@@ -173,9 +173,13 @@ def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = f
     if words and counted and counts_near(sentence, words, given):
         return 1.0
     named = focused and "name" in kinds and names_near(sentence, words, given)
+    # "thus", "since", "to avoid" run through every argument of a paper: a reason given
+    # in a sentence that holds none of the question's words is only half a sign.
+    offtopic = "reason" in kinds and bool(words) and not set(tokenize(sentence)) & words
     shares = [1.0 if named and k == "name" else
               sum(_shows(p, sentence, given) for p in _FEATURE[k]) / len(_FEATURE[k])
-              * (0.5 if focused and k in counted else 1.0) for k in kinds]
+              * (0.5 if (focused and k in counted) or (offtopic and k == "reason") else 1.0)
+              for k in kinds]
     return sum(shares) / len(shares)
 
 

@@ -947,6 +947,13 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     assert supplies("This suggests that a better compatibility function may help.", kinds) == 1.0
     assert intent("What do the authors conjecture about the gap?").kinds == ("reason",)
     assert intent("作者由此推测了什么？").kinds == ("reason",)
+    # "thus", "since", "to avoid" run through every argument: given with none of the
+    # question's words, a reason is only half a sign.
+    words = {"daniely", "stochastic", "question"}
+    assert supplies("Thus unless m grows, their result does not imply zero loss.", kinds,
+                    words) == 0.5
+    assert supplies("Daniely showed SGD fails here, since the net is deep.", kinds,
+                    words) == 1.0
     # A reason can be given anywhere in a paper, its introduction too.
     assert section_fit("1 Introduction", kinds) == section_fit("4.2 Implementation", kinds) == 0.5
     # Why alone asks no fact: "why do methods …" is still about lines of work.
