@@ -158,14 +158,17 @@ def names_near(sentence: str, words: AbstractSet[str], given: AbstractSet[str],
 
 
 def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = frozenset(),
-             given: AbstractSet[str] = frozenset(), focused: bool = False) -> float:
+             given: AbstractSet[str] = frozenset(), focused: bool = False,
+             before: str = "") -> float:
     """Share of the asked kinds that the sentence shows signs of answering (0..1).
 
     For numbers and values, a number next to one of the question's `words` supplies them
     fully; for names, a name next to them supplies the name. When those words are the
     question's focus (`focused`: "how many [documents]"), a number elsewhere is only half
     a sign: any digit ("It−1", "(7)") would otherwise do. A name the question itself
-    writes (`given`, lower case) is no sign of a name asked for.
+    writes (`given`, lower case) is no sign of a name asked for. A reason is half a sign
+    unless the sentence or the text `before` it (what "we attribute this to …" refers to)
+    holds one of the `words`.
     """
     if not kinds:
         return 0.0
@@ -174,8 +177,8 @@ def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = f
         return 1.0
     named = focused and "name" in kinds and names_near(sentence, words, given)
     # "thus", "since", "to avoid" run through every argument of a paper: a reason given
-    # in a sentence that holds none of the question's words is only half a sign.
-    offtopic = "reason" in kinds and bool(words) and not set(tokenize(sentence)) & words
+    # where none of the question's words is near is only half a sign.
+    offtopic = "reason" in kinds and bool(words) and not set(tokenize(f"{before} {sentence}")) & words
     shares = [1.0 if named and k == "name" else
               sum(_shows(p, sentence, given) for p in _FEATURE[k]) / len(_FEATURE[k])
               * (0.5 if (focused and k in counted) or (offtopic and k == "reason") else 1.0)

@@ -135,11 +135,21 @@ def _promise(found: list[tuple[Sentence, int]], evidence: list[Evidence], keywor
     near = intent.near or keywords.weights.keys()
     tokens = [keywords.tokens(s.text) for s, _ in found]
     absent = keywords.weights.keys() - set().union(*tokens)
-    return [keywords.coverage(t, absent) + 0.5 * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus))
+    return [keywords.coverage(t, absent)
+            + 0.5 * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus),
+                             _before(s, evidence))
             + 0.5 * focus_share(t, intent.focus) + 0.5 * evidence[i].score / top
             + 0.8 * (_asks_what_done(intent) and describes_method(s.text))
             + 0.5 * s.table  # a table window exists only around asked words
             for (s, i), t in zip(found, tokens, strict=True)]
+
+
+BEFORE_CHARS = 200  # how far back "this" in "we attribute this to …" may point
+
+
+def _before(s: Sentence, evidence: list[Evidence]) -> str:
+    """The text of the sentence's passage just before it."""
+    return evidence[s.ev].text[max(0, s.start - BEFORE_CHARS):s.start]
 
 
 def _asks_what_done(intent: Intent) -> bool:
@@ -189,7 +199,8 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
                  if intent.specific else set())
         s.score = (W_COS * (s.cosine if fact is None else fact[i])
                    + W_KEY * keywords.coverage(tokens, known)
-                   + W_KIND * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus))
+                   + W_KIND * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus),
+                                       _before(s, evidence))
                    + W_FOCUS * focus_share(keywords.tokens(s.text) if s.context else tokens,
                                            intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus

@@ -954,6 +954,11 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
                     words) == 0.5
     assert supplies("Daniely showed SGD fails here, since the net is deep.", kinds,
                     words) == 1.0
+    # ... unless the text before it holds them: "this" points back to what was asked.
+    attributed = "We attribute this to their over-smoothed pixel embeddings."
+    words = {"clippy", "marginal", "gain"}
+    assert supplies(attributed, kinds, words) == 0.5
+    assert supplies(attributed, kinds, words, before="The gain of CLIPpy is marginal.") == 1.0
     # A reason can be given anywhere in a paper, its introduction too.
     assert section_fit("1 Introduction", kinds) == section_fit("4.2 Implementation", kinds) == 0.5
     # Why alone asks no fact: "why do methods …" is still about lines of work.
