@@ -130,18 +130,16 @@ def _promise(found: list[tuple[Sentence, int]], evidence: list[Evidence], keywor
     The keyword share counts only the keywords some candidate holds. A question's framing
     words ("deliberately leave out", "how is it handled") are often rare in the corpus, so
     weigh as much as its topic's; held by no sentence, they tell none apart, and only shrank
-    the keyword share against the passage score (+4 in [1]–[3] on 675 spent questions).
-    A method description ("we apply …") holding none of the question's words is only half
-    a sign of what was done, as a reason given there is only half a reason (`supplies`)."""
+    the keyword share against the passage score (+4 in [1]–[3] on 675 spent questions)."""
     top = max((e.score for e in evidence), default=1.0) or 1.0
-    near = set(intent.near or keywords.weights.keys())
+    near = intent.near or keywords.weights.keys()
     tokens = [keywords.tokens(s.text) for s, _ in found]
     absent = keywords.weights.keys() - set().union(*tokens)
     return [keywords.coverage(t, absent)
             + 0.5 * supplies(s.text, intent.kinds, near, intent.given, bool(intent.focus),
                              _before(s, evidence))
             + 0.5 * focus_share(t, intent.focus) + 0.5 * evidence[i].score / top
-            + (0.8 if t & near else 0.4) * (_asks_what_done(intent) and describes_method(s.text))
+            + 0.8 * (_asks_what_done(intent) and describes_method(s.text))
             + 0.5 * s.table  # a table window exists only around asked words
             for (s, i), t in zip(found, tokens, strict=True)]
 

@@ -151,21 +151,3 @@ def test_a_keyword_no_sentence_holds_does_not_crowd_the_one_that_does_out() -> N
     question = "Why did the authors deliberately choose a Bernoulli decoder?"
     keywords = Keywords({"bernoulli": 1.0, "deliberately": 9.0})
     assert any(s.text == answer for s in candidates(ev, keywords, intent(question)))
-
-
-def test_a_method_sentence_holding_none_of_the_questions_words_does_not_crowd_the_answer_out() -> None:
-    # "What did Daniely show about SGD?" asks what was done, so "we propose …" sentences are
-    # likely answers; but the paper's own method sentences holding no word of the question
-    # (a better passage's) must not push out the sentence that holds its words.
-    from search.answer.sentences import MAX_CANDIDATES, candidates
-    own = " ".join(f"We propose module {i} for robust training." for i in range(MAX_CANDIDATES + 4))
-    answer = "Daniely showed that SGD learns a function competitive with the best kernel one."
-
-    def passage(pid: str, text: str, score: float) -> Evidence:
-        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text=text,
-                                         section="2", page=1, score=score)
-        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), score)
-
-    ev = [passage("a", own, 1.0), passage("b", answer, 0.3)]
-    keywords = Keywords({"daniely": 1.0, "sgd": 1.0, "show": 1.0})
-    assert any(s.text == answer for s in candidates(ev, keywords, intent("What did Daniely show about SGD?")))
