@@ -38,6 +38,7 @@ W_COS, W_KEY, W_KIND, W_FOCUS, W_PASSAGE, W_NAMED = 0.3, 0.25, 0.2, 0.2, 0.2, 0.
 # question about a metric: what a method reaches is in its own row.
 W_OWN = 0.2
 W_OTHERS = 0.1  # taken off a sentence about other works, for a fact about one paper
+BEFORE_CHARS = 200  # how far back "this" in "we attribute this to …" may point
 # "Song et al. [27] demonstrate …", "Additionally, [Li et al. 2022; Ye et al. 2022] use …":
 # a sentence whose subject is cited work reports that work, not the paper's own fact.
 _ABOUT_OTHERS = re.compile(r"^(?:[A-Z]\w+,\s*)?(?:\[[^\]]*[A-Za-z][^\]]*\]|[A-Z][\w-]+"
@@ -142,9 +143,6 @@ def _promise(found: list[tuple[Sentence, int]], evidence: list[Evidence], keywor
             + 0.8 * (_asks_what_done(intent) and describes_method(s.text))
             + 0.5 * s.table  # a table window exists only around asked words
             for (s, i), t in zip(found, tokens, strict=True)]
-
-
-BEFORE_CHARS = 200  # how far back "this" in "we attribute this to …" may point
 
 
 def _before(s: Sentence, evidence: list[Evidence]) -> str:

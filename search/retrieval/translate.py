@@ -104,17 +104,17 @@ def _inside(word: str, lexicon: Mapping[str, Entry], before: str = "") -> list[T
     for i, p in enumerate(pieces):
         if len(p) > 1 or _counted(pieces, i, lexicon):
             terms.append(_term(p, lexicon))
-        elif _counted(pieces, i + 1, lexicon) and _lone_numeral([before, *pieces], i + 1):
+        elif _counted(pieces, i + 1, lexicon) and _lone_numeral(p, pieces[i - 1] if i else before):
             terms.append(_numeral(p))
         else:
             terms.append(Term(p))
     return terms
 
 
-def _lone_numeral(pieces: list[str], i: int) -> bool:
+def _lone_numeral(piece: str, prev: str) -> bool:
     # 十二层 is twelve layers, not two, and 哪一层 / 第一层 which or the first layer: only a
     # numeral standing alone is read
-    return pieces[i] in _NUMERALS and not (pieces[i - 1] and pieces[i - 1][-1] in _NOT_COUNT)
+    return piece in _NUMERALS and not (prev and prev[-1] in _NOT_COUNT)
 
 
 def _numeral(piece: str) -> Term:
