@@ -3,7 +3,8 @@
 A good quote says what the paper does and how: it describes the method ("we propose …",
 "… uses …"), it names technical terms that neither the question nor the paper's title
 already say, and it adds terms that earlier quotes did not. Sentences that only set the
-scene ("… remains challenging") or only report results ("Experiments show …") say little,
+scene ("… remains challenging", or any sentence of an abstract's opening before it speaks of
+the paper itself) or only report results ("Experiments show …") say little,
 unless the question asks for problems, and so do sentences from experiment, related-work
 and appendix sections: what a paper is, its abstract and method say. Neither does a
 sentence that leans on one before it ("This is because …"), which the overview does not show.
@@ -12,8 +13,10 @@ sentence that leans on one before it ("This is because …"), which the overview
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from indexer.models import Paper
+from indexer.sentences import split_sentences
 from search.answer.evidence import Evidence
 from search.answer.facts import describes_method
 from search.answer.grouping import Group, terms_of
@@ -40,8 +43,29 @@ _ANAPHORIC = re.compile(r"^(?:this|that|these|those|such|it|they|thus|hence|ther
                         r"(?!\s+(?:paper|work|study|article)\b)", re.I)
 _ASIDE_SECTION = re.compile(r"experiment|result|evaluation|ablation|implement|related|comparison"
                             r"|appendix|supplement|dataset|^[A-H](?:\.\d+)*\s", re.I)
+# Where an abstract turns from its field to its own work: "we", "our", "this paper", "here".
+_OWN_WORK = re.compile(r"\b(?:we|our|us)\b|\b(?:this|the present) (?:paper|work|study|article"
+                       r"|letter|report)\b|\bthe proposed\b|\bhere\b", re.I)
 _PROBLEMS = re.compile(r"\b(?:problems?|challenges?|limitations?|issues?|drawbacks?|artifacts?"
                        r"|failures?|difficult\w*)\b|问题|挑战|局限|缺陷|难点", re.I)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def background_of(paper: Paper) -> frozenset[str]:
+    """The opening sentences of a paper's abstract, before the first that speaks of the paper
+    itself (by "we", "this paper" or its name): the field's background ("Diffusion models
+    excel at …"), which says nothing of what the paper does. Empty when no sentence does."""
+    head, colon, _ = paper.title.partition(":")
+    name = head.strip().lower() if colon and len(head.split()) <= 4 else ""
+    opening: list[str] = []
+    for sentence in split_sentences(paper.abstract):
+        if _OWN_WORK.search(sentence) or (name and name in sentence.lower()):
+            return frozenset(opening)
+        opening.append(_flat(sentence))
+    return frozenset()
 
 
 def asks_problems(question: str) -> bool:
@@ -57,6 +81,15 @@ class QuoteJudge:
     evidence: list[Evidence]
     known: dict[str, set[str]]  # paper id → the words of the question and of its title
     scene: bool  # the question asks for problems: scene-setting sentences state them
+    _background: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def sets_scene(self, s: Sentence) -> bool:
+        """True for a sentence that only sets the scene: by its wording, or by standing in
+        its abstract's opening, before the paper speaks of itself."""
+        paper = self.evidence[s.ev].paper
+        if paper.paper_id not in self._background:
+            self._background[paper.paper_id] = background_of(paper)
+        return bool(_SCENE.search(s.text)) or _flat(s.text) in self._background[paper.paper_id]
 
     def value(self, s: Sentence, seen: set[str]) -> float:
         """Relevance, plus describing the method with terms the question, the title and
@@ -68,7 +101,7 @@ class QuoteJudge:
         how = sum(not set(t.split()) <= known for t, form in forms.items()
                   if " " in t or sum(ch.isupper() for ch in form) >= 2)
         does = describes_method(s.text)
-        idle = ((not self.scene and bool(_SCENE.search(s.text)))
+        idle = ((not self.scene and self.sets_scene(s))
                 or (not does and bool(_RESULT.search(s.text))))
         aside = bool(_ASIDE_SECTION.search(ev.hit.section))
         leaning = bool(_ANAPHORIC.match(s.text.strip()))

@@ -429,6 +429,37 @@ def test_a_broad_answer_quotes_how_a_paper_works_not_why() -> None:
     assert judge.value(how, set()) > judge.value(leaning, set())
 
 
+def test_an_abstracts_opening_background_is_not_what_a_paper_does() -> None:
+    from search.answer.evidence import Evidence
+    from search.answer.quotes import QuoteJudge, background_of
+    from search.answer.sentences import Sentence
+    from search.models import PassageHit
+
+    abstract = ("Conditional diffusion models have shown remarkable success in visual content "
+                "generation, largely due to classifier-free guidance. Guidance for unconditional "
+                "models relies on heuristics. In this work, we propose Smoothed Energy Guidance, "
+                "which reduces the curvature of the energy of self-attention.")
+    seg = paper("1", "Smoothed Energy Guidance: Guiding Diffusion Models", abstract)
+    assert background_of(seg) == {
+        "Conditional diffusion models have shown remarkable success in visual content "
+        "generation, largely due to classifier-free guidance.",
+        "Guidance for unconditional models relies on heuristics."}
+    # An abstract that never speaks of itself has no opening to tell apart; its name counts.
+    assert background_of(paper("2", "X", "Diffusion models excel. Guidance helps.")) == set()
+    named = paper("3", "SEG: Smoothed Energy Guidance", "Guidance matters. SEG smooths attention.")
+    assert background_of(named) == {"Guidance matters."}
+    hit = PassageHit(paper_id="1", arxiv_id=None, title=seg.title, authors=[], published=None,
+                     section="Abstract", page=None, text=abstract, score=1.0, chunk_id="c", url="")
+    evidence = [Evidence(hit, seg, 1.0, 0.0)]
+    judge, problems = QuoteJudge(evidence, {"1": set()}, False), QuoteJudge(evidence, {"1": set()}, True)
+    opening = Sentence(0, 0, 1, abstract.split(". ")[0] + ".", score=0.7)
+    method = Sentence(0, 0, 1, abstract.split(". ")[2], score=0.25)
+    assert judge.sets_scene(opening) and not judge.sets_scene(method)
+    assert judge.value(method, set()) > judge.value(opening, set())
+    # Asked for problems, the background is what the question wants: no penalty.
+    assert problems.value(opening, set()) > judge.value(opening, set())
+
+
 def test_a_quotes_connective_goes_with_the_sentence_it_joined() -> None:
     assert (trim_opening("Furthermore, we propose a completion framework.", "FATE")
             == "FATE proposes a completion framework.")
