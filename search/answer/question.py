@@ -20,7 +20,7 @@ from search.lexicon.table import packaged_lexicon
 from search.retrieval.translate import translate
 
 _ASKS: dict[Kind, re.Pattern[str]] = {
-    "duration": re.compile(r"how long|how much time|how many (?:hours|days|minutes|epochs|iterations"
+    "duration": re.compile(r"how long|how much time|how (?:fast|quickly)|how many (?:hours|days|minutes|epochs|iterations"
                            r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间"
                            r"|多少秒|几秒|多少毫秒",
                            re.I),
@@ -37,7 +37,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|(?:batch|step|crop|beam|patch|image|vocabulary|chunk|latent|hidden|kernel"
                         r"|window|embedding|feature) sizes?"
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
-                        r"|by (?:what|how much)|how (?:large|big|wide|far|strongly)|λ|学习率"
+                        r"|by (?:what|how much)|how (?:large|big|small|little|low|high|deep|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍"
                         # "up to what frequency", "at what speed": a measured quantity asked.
                         r"|\b(?:what|which) (?:[\w-]+ ){0,2}?(?:frequenc(?:y|ies)|speed|distance|length"
@@ -92,7 +92,7 @@ _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when
                        r"|[A-Za-z0-9》」”)]\s*(?:论文|文章|一文|综述)\s*[里中]|\b(?:paper|survey)\s*[里中]", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
-                    r"|works|papers|researchers)|overview|(?<!the )survey|state of the art|有哪些|哪些方法"
+                    r"|works|papers|researchers)|overview|(?<!the )(?<!: a )survey|state of the art|有哪些|哪些方法"
                     r"|主要方法|研究进展|综述|现有方法", re.I)
 
 _FIGURES = re.compile(r"\b(?:figure|fig\.|visuali[sz]ation|illustration|caption)s?\b(?!\s+out\b)"

@@ -60,6 +60,11 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
      set(), False),
     ("Why can't a 'hardware' fix such as one shared wire guarantee agreement?", {"reason"}, False),
     ("Why does the authors' second ablation fail on the 'hard' split?", {"reason"}, False),
+    # "how small can it get" asks a value, "how quickly" a time; a title's "A Survey" names a paper
+    ("How small can the batch get while still reaching top performance?", {"value"}, False),
+    ("How quickly can the capture sphere switch between lighting patterns?", {"duration"}, False),
+    ("Diffusion Model-Based Image Editing: A Survey 在预备知识部分说 guidance scale w 一般取在什么范围？",
+     {"value"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
