@@ -40,7 +40,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|by (?:what|how much)|how (?:large|big|small|little|low|high|deep|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍"
                         # "up to what frequency", "at what speed": a measured quantity asked.
-                        r"|\b(?:what|which) (?:[\w-]+ ){0,2}?(?:frequenc(?:y|ies)|speed|distance|length"
+                        r"|\b(?:what|which) (?:[\w-]+ ){0,3}?(?:frequenc(?:y|ies)|speed|distance|length"
                         r"|angle|range|dimensions?|dimensionality|width|height|bandwidth"
                         r"|capacity|temperature|scale)\b"
                         r"|频率|速度|距离|长度|维度|角度|范围|多大|多高|多快|多远|多宽|多深", re.I),

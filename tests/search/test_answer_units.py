@@ -63,6 +63,7 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     # "how small can it get" asks a value, "how quickly" a time; a title's "A Survey" names a paper
     ("How small can the batch get while still reaching top performance?", {"value"}, False),
     ("How quickly can the capture sphere switch between lighting patterns?", {"duration"}, False),
+    ("What is the inner dimensionality of the feed-forward sub-layer?", {"value"}, False),
     ("Diffusion Model-Based Image Editing: A Survey 在预备知识部分说 guidance scale w 一般取在什么范围？",
      {"value"}, False),
 ])
