@@ -54,10 +54,13 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
                     r"|fine-?tuning|warm-?up)\s+(?:training\s+)?(?:phase|stage|step|epochs?)\b"
                     r"|\b(?:phase|stage|step)\s*(?:1|2|3|I{1,3}|one|two|three)\b"
                     r"|\bonly (?:be )?(?:applied |used )?(?:during|after|before|in)\b", re.I)
-# "Our method struggles to …", "it cannot handle …", "biased towards …", "left for future work".
+# "Our method struggles to …", "it cannot handle …", "biased towards …", "left for future work",
+# "… but … still".
 _LIMITS = re.compile(r"\b(?:limitations?|limited|struggles?|fails?|failures?|cannot|unable|bias(?:es|ed)?"
                      r"|drawbacks?|future work|remains? (?:challenging|difficult|an open)|does not (?:handle"
-                     r"|generali[sz]e|support))\b", re.I)
+                     r"|generali[sz]e|support)"
+                     # "… learns a full-body avatar, but the clothing is still entangled with body"
+                     r"|(?:but|yet)\b[^.;]{0,80}?\b(?:still|difficult|hard to))\b", re.I)
 _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with"
                      r"|module|network|layer|encoder|decoder|we (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"

@@ -963,6 +963,12 @@ def test_a_limitation_is_found_where_papers_admit_them() -> None:
     assert kinds == ("limitation",)
     assert supplies("Our method struggles to generate images of men with long hair.", kinds) == 1.0
     assert supplies("We train for 1200 steps with a learning rate of 5e-4.", kinds) == 0.0
+    # A related-work clause names another method's shortcoming with "but … still".
+    assert supplies("AvatarReX learns a full-body avatar with disentangled face and hands, but the "
+                    "clothing is still entangled with body.", kinds) == 1.0
+    assert supplies("LDL can suppress artifacts, yet it is difficult to generate natural details.",
+                    kinds) == 1.0
+    assert supplies("But we train it on more data.", kinds) == 0.0
     assert section_fit("6 Limitations and Future Work", kinds) == 1.0
     assert section_fit("4.2 Implementation Details", kinds) == 0.5
 
