@@ -193,7 +193,8 @@ def test_everyday_research_words_translate_but_name_no_technique() -> None:
                    # signal and maths words the digests rarely write (指数 was "uniqueness",
                    # 张量 "synergistic")
                    "振幅": "amplitude", "范数": "norm", "脚注": "footnote",
-                   "指数": "exponential", "张量": "tensor"}.items():
+                   "指数": "exponential", "张量": "tensor",
+                   "大约": "approximately", "预备知识": "preliminaries"}.items():
         assert table[zh].en[0] == en and table[zh].source == "curated"
     assert english_key("appendix") not in field_terms()
     assert english_key("calibration") not in field_terms()
