@@ -20,7 +20,9 @@ from search.lexicon.table import packaged_lexicon
 from search.retrieval.translate import translate
 
 _ASKS: dict[Kind, re.Pattern[str]] = {
-    "duration": re.compile(r"how long|how much time|how (?:fast|quickly)|how many (?:hours|days|minutes|epochs|iterations"
+    # "How quickly can the sphere switch patterns?" asks a time ("within 2 ms").
+    "duration": re.compile(r"how long|how much time|how (?:fast|quickly)"
+                           r"|how many (?:hours|days|minutes|epochs|iterations"
                            r"|steps)|training time|run ?time|多久|多长时间|耗时|时长|几天|几个小时|训练时间"
                            r"|多少秒|几秒|多少毫秒",
                            re.I),
@@ -37,6 +39,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|(?:batch|step|crop|beam|patch|image|vocabulary|chunk|latent|hidden|kernel"
                         r"|window|embedding|feature) sizes?"
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
+                        # "how small can the batch get": a size, as "how large" is
                         r"|by (?:what|how much)|how (?:large|big|small|little|low|high|deep|wide|far|strongly)|λ|学习率"
                         r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍"
                         # "up to what frequency", "at what speed": a measured quantity asked.
@@ -92,6 +95,7 @@ _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when
                        r"|[A-Za-z0-9》」”)]\s*(?:论文|文章|一文|综述)\s*[里中]|\b(?:paper|survey)\s*[里中]", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
+                    # "…: A Survey" ends a title the question names, and asks for no overview.
                     r"|works|papers|researchers)|overview|(?<!the )(?<!: a )survey|state of the art|有哪些|哪些方法"
                     r"|主要方法|研究进展|综述|现有方法", re.I)
 

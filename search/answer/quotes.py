@@ -81,7 +81,8 @@ class QuoteJudge:
     evidence: list[Evidence]
     known: dict[str, set[str]]  # paper id → the words of the question and of its title
     scene: bool  # the question asks for problems: scene-setting sentences state them
-    _background: dict[str, frozenset[str]] = field(default_factory=dict)
+    # paper id → its abstract's opening background sentences, found once per answer
+    _background: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
     def sets_scene(self, s: Sentence) -> bool:
         """True for a sentence that only sets the scene: by its wording, or by standing in
