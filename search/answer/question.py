@@ -73,7 +73,11 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                              r"|failure (?:cases?|modes?))\b|局限|不足之处|缺点|缺陷|失败案例", re.I),
     "reason": re.compile(r"\bwhy\b|for what (?:reason|purpose)|what (?:is|was) the reason|为什么|为何|原因"
                          r"|出于什么|\b(?:conjectur|hypothesi[sz]|speculat)\w*|推测|猜测", re.I),
-    "method": re.compile(r"how does|how do (?:they|the authors)|what does|what is the (?:role|purpose)"
+    # "What does the paper say about LDL and DeSRA?" asks what a passage states, not how a
+    # method works.
+    "method": re.compile(r"how does|how do (?:they|the authors)"
+                         r"|what does(?![^?]{0,60}\b(?:say|says|said|state|note|mention|remark|write)\b)"
+                         r"|what is the (?:role|purpose)"
                          r"|role of|purpose of|module|component|architecture|what kind of"
                          r"|作用|模块|结构|组件|原理|怎么做|如何实现", re.I),
 }

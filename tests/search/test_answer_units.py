@@ -66,6 +66,9 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("What is the inner dimensionality of the feed-forward sub-layer?", {"value"}, False),
     ("Diffusion Model-Based Image Editing: A Survey 在预备知识部分说 guidance scale w 一般取在什么范围？",
      {"value"}, False),
+    # what a paper says about something asks for what it states, not how a method works
+    ("What does the OSEDiff paper say about the GAN-based methods LDL and DeSRA?", set(), False),
+    ("What does the gating branch compute?", {"method"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
