@@ -57,7 +57,7 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
 # "Our method struggles to …", "it cannot handle …", "biased towards …", "left for future work",
 # "… but … still".
 _LIMITS = re.compile(r"\b(?:limitations?|limited|struggles?|fails?|failures?|cannot|unable|bias(?:es|ed)?"
-                     r"|drawbacks?|future work|remains? (?:challenging|difficult|an open)|does not (?:handle"
+                     r"|(?:drawback|disadvantage)s?|future work|remains? (?:challenging|difficult|an open)|does not (?:handle"
                      r"|generali[sz]e|support)"
                      # "… learns a full-body avatar, but the clothing is still entangled with body"
                      r"|(?:but|yet)\b[^.;]{0,80}?\b(?:still|difficult|hard to))\b", re.I)

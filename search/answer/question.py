@@ -41,7 +41,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|values?|lambda|coefficients?|ratio|iterations|steps|rate|set to|factor)\b"
                         # "how small can the batch get": a size, as "how large" is
                         r"|by (?:what|how much)|how (?:large|big|small|little|low|high|deep|wide|far|strongly)|λ|学习率"
-                        r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|比例|迭代|倍"
+                        r"|权重|分辨率|阈值|系数|设置|设成|设为|取值|取(?:多少|几|什么)|比例|迭代|倍"
                         # "up to what frequency", "at what speed": a measured quantity asked.
                         r"|\b(?:what|which) (?:[\w-]+ ){0,3}?(?:frequenc(?:y|ies)|speed|distance|length"
                         r"|angle|range|dimensions?|dimensionality|width|height|bandwidth"
@@ -76,6 +76,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     # "What does the paper say about LDL and DeSRA?" asks what a passage states, not how a
     # method works.
     "method": re.compile(r"how does|how do (?:they|the authors)"
+                         # "how did Wang and Gupta use video frames", not "how did it score"
+                         r"|how did(?![^?]{0,80}\b(?:score|perform|fare|compare|rank)\b)"
                          r"|what does(?![^?]{0,60}\b(?:say|says|said|state|note|mention|remark|write)\b)"
                          r"|what is the (?:role|purpose)"
                          r"|role of|purpose of|module|component|architecture|what kind of"
@@ -110,7 +112,8 @@ _FIGURES = re.compile(r"\b(?:figure|fig\.|visuali[sz]ation|illustration|caption)
 _FOCUS = re.compile(r"\b(?:how many|how much|which|what|whose)((?:\s+[\w-]+){1,4})", re.I)
 _STOP_FOCUS = re.compile(r"\s(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would"
                          r"|should|must|may|might|shall|in|on|of|for|to|with|from|by|at|per|and|when|during)\b.*", re.I)
-_NOT_FOCUS = frozenset("kind type sort its their this that these those".split())
+# "which two methods": a count the question states, not a word of the answer
+_NOT_FOCUS = frozenset("kind type sort its their this that these those two three four five".split())
 
 
 # The thing a Chinese question counts or sets: "batch size 是多少", "上下阈值分别设成多少",

@@ -69,6 +69,10 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     # what a paper says about something asks for what it states, not how a method works
     ("What does the OSEDiff paper say about the GAN-based methods LDL and DeSRA?", set(), False),
     ("What does the gating branch compute?", {"method"}, False),
+    # how another method did something; how a model scored is no method
+    ("How did Wang and Gupta (2015) use video frames for pre-training?", {"method"}, False),
+    ("How did the model without global tokens score on MNLI?", set(), False),
+    ("PSoftplus 的两个固定超参数 a 和 b 推荐取多少？", {"number", "value"}, False),
 ])
 def test_intent_reads_what_a_question_asks(question: str, kinds: set[str], broad: bool) -> None:
     got = intent(question)
@@ -83,6 +87,9 @@ def test_focus_is_the_phrase_after_the_question_word() -> None:
     # A modal verb ends the phrase like any auxiliary: "must" is no word of the answer.
     assert intent("What property must the communication graph have for the algorithm to "
                   "work?").focus == {"property"}
+    # "which two methods": the count is the question's, not a word the answer holds
+    assert "two" not in intent("Which two methods does the related work say are not "
+                               "comparable?").focus
 
 
 def test_fact_cues_in_sentences() -> None:
@@ -101,6 +108,9 @@ def test_fact_cues_in_sentences() -> None:
     assert supplies("For every x ∈ R^d the map is defined.", ("value",)) == 0
     # What a part is made of describes it, however the sentence says so.
     assert supplies("Each lighting unit comprises 132 LEDs on an embedded board.", ("method",)) == 1
+    # A disadvantage is a limitation, as a drawback is.
+    assert supplies("The disadvantage may be that full probability vectors may not fit in memory.",
+                    ("limitation",)) == 1
     assert supplies("The rig is equipped with 24 cameras.", ("method",)) == 1
     assert supplies("The lighting is uniform.", ("method",)) == 0
     # Hardware is a device by model or by count, not the word "GPUs" in passing.
