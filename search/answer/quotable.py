@@ -21,7 +21,7 @@ def quotable_spans(text: str, kinds: tuple[Kind, ...], words: AbstractSet[str],
     spans = sentence_spans(text)
     if captions:
         spans = [_after_label(text, span) for span in spans]
-    out = [(a, b, False) for a, b in (_after_equation(text, span) for span in spans)
+    out = [(a, b, False) for a, b in (_where_clause(text, _after_equation(text, span)) for span in spans)
            if usable_sentence(text[a:b]) or _gives_fact(text[a:b], kinds)
            or _long_sentence(text[a:b])]
     if TABLE_KINDS & set(kinds):
@@ -41,8 +41,11 @@ def _after_label(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return (m.end(), span[1]) if m else span
 
 
-# The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used".
-_WHERE_SET = re.compile(r"\bwhere\b[^.]{0,120}?[=≈]\s*[\d.]+")
+# The end of a displayed equation: "… + λattnLattn, (10) where λid = 1 and λattn = 2.5 is used",
+# or in words: "where ξ(x) is the index of the closest vertex … , and τ is 0.2", "where ϵ is
+# often set at 1−12".
+_WHERE_SET = re.compile(r"\bwhere\b[^.]{0,120}?[=≈]\s*[\d.]+"
+                        r"|^where\b.{0,200}?\b(?:is|are|equals|(?:set|fixed) (?:at|to))\s+\d+(?:\.\d+)?(?![\w-])")
 # A short sentence that sets a value: "We used warmup_steps = 4000."
 _SHORT_SET = re.compile(r"^[A-Z][^.]{0,60}?\S\s*=\s*[\d.,]+[kKMB%]?\.$")
 # A displayed equation's number, then its closing clause: "…, z < 0, (172) where a > 1 …".
@@ -56,6 +59,22 @@ def _after_equation(text: str, span: tuple[int, int]) -> tuple[int, int]:
         return span
     m = _EQUATION_END.search(text, span[0], span[1])
     return (m.end(), span[1]) if m else span
+
+
+_STOP = re.compile(r"\.(?=\s|$)")
+
+
+def _where_clause(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """An equation's closing "where …" clause that sets a value, up to the end of the
+    sentence holding the value: the clause starts in lower case, and so may the sentence
+    after it ("… set at 1−12. fθs is the online encoder …"), which no split then separates."""
+    a, b = span
+    clause = text[a:b]
+    m = _WHERE_SET.search(clause)
+    if not clause.startswith("where") or not m or usable_sentence(clause):
+        return span
+    end = _STOP.search(clause, m.end())
+    return (a, a + end.start() + 1) if end else span
 
 
 LONG_WORDS = 100  # a sentence this long still states a fact in a paper's body

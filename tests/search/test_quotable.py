@@ -85,6 +85,25 @@ def test_an_equations_closing_clause_is_quotable_after_its_number() -> None:
     assert any(s.startswith("The loss is the sum") for s in spans)
 
 
+def test_a_closing_clause_that_sets_a_value_in_words_is_quotable() -> None:
+    from search.answer.quotable import quotable_spans
+    # The clause starts in lower case and so does the sentence after it, which no split
+    # separates: the clause is quoted up to the value's sentence end.
+    text = ("renorm(v) = v max(∥v∥2 + ϵ), (10) where ϵ is often set at 1−12. fθs is the online "
+            "encoder network often denoted as the student parametrized by θs, and pγ is the "
+            "predictor network. x ∼X is the fθ(x)dx = 1 during training\npT |V (T = 1|V = v) =")
+    spans = [text[a:b] for a, b, _ in quotable_spans(text, ("value",), set())]
+    assert spans == ["where ϵ is often set at 1−12."]
+    weights = ("The weights are computed as: wξ(x) −wi\n∥x −vi∥2\nω(x, vi) =\nwhere ξ(x) is the "
+               "index of the vertex in V that is closest to x. wi is the i-th column of W , and τ is "
+               "0.2. Mesh-Integrated Volumetric Rendering.")
+    spans = [weights[a:b] for a, b, _ in quotable_spans(weights, ("number", "value"), set())]
+    assert any(s.startswith("where ξ(x)") and s.endswith("τ is 0.2.") for s in spans)
+    # A clause that sets nothing stays unquotable.
+    assert quotable_spans("where ξ(x) is the index of the closest vertex to x in V.", ("value",),
+                          set()) == []
+
+
 def test_a_question_about_a_figure_may_be_answered_from_its_caption() -> None:
     from search.answer.quotable import quotable_spans
     text = ("Best viewed in color. Figure 4: Two attention heads, also in layer 5 of 6, apparently "
