@@ -52,11 +52,11 @@ def has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
-def tokenize(text: str, possessives: bool = False) -> list[str]:
+def tokenize(text: str, keep_possessives: bool = False) -> list[str]:
     """Keyword tokens of mixed English/Chinese text, in order, stop words removed.
 
     A name's possessive is the name ("MagiCapture's" is magicapture, so a question about
-    "MagiCapture's related work" meets the paper) unless `possessives` keeps it as written,
+    "MagiCapture's related work" meets the paper) unless `keep_possessives` keeps it as written,
     as the BM25 index does: its tokens, and so every term's weight across the corpus, stay
     those it was built with (a rebuild that dropped them moved two broad key points out of
     1,171, for no gain in body answers). A common noun's possessive ("a person's speaking
@@ -71,7 +71,7 @@ def tokenize(text: str, possessives: bool = False) -> list[str]:
                 w for w in _jieba().cut_for_search(tok) if w.strip() and w not in ZH_STOPWORDS
             )
         elif tok not in STOPWORDS:
-            named = not possessives and aligned and tok.endswith("'s") and _is_name(text[m.start():m.end() - 2])
+            named = not keep_possessives and aligned and tok.endswith("'s") and _is_name(text[m.start():m.end() - 2])
             tokens.append(fold(tok[:-2] if named else tok))  # "AGG’s" splits into "agg" and "s"
     return tokens
 

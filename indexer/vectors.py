@@ -226,7 +226,7 @@ def build_bm25(texts: Sequence[str]):  # type: ignore[no-untyped-def]
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
 
-    corpus = [tokenize(t, possessives=True) or [""] for t in texts]
+    corpus = [tokenize(t, keep_possessives=True) or [""] for t in texts]
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index(corpus if corpus else [[""]], show_progress=False)
     return bm25

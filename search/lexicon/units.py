@@ -4,7 +4,8 @@ Chinese: jieba's default segmentation (its HMM joins unknown compounds such as �
 隐式), stop words dropped. Runs of single characters that jieba leaves apart (泼 溅,
 元 宇宙) are also offered glued, so a compound jieba does not know can still be learned.
 English: the index's own tokens (indexer.textproc.tokenize, possessives as written), so a
-mined translation is a token the keyword index holds; `lemma` groups the spellings fold leaves apart.
+mined translation is a token the keyword index holds; `lemma` groups the spellings fold
+leaves apart.
 """
 
 from __future__ import annotations
@@ -91,12 +92,12 @@ def word_pairs(runs: list[list[str]]) -> set[tuple[str, str]]:
 
 def latin_units(text: str) -> list[str]:
     """Index tokens of the Latin words in mixed text (3DGS, NeRF, SMPL-X), digits dropped."""
-    return [t for t in tokenize(" ".join(_LATIN.findall(text)), possessives=True) if not t.isdigit()]
+    return [t for t in tokenize(" ".join(_LATIN.findall(text)), keep_possessives=True) if not t.isdigit()]
 
 
 def en_units(text: str) -> list[str]:
     """English alignment units: index tokens without numbers and single letters."""
-    return [t for t in tokenize(text, possessives=True) if len(t) > 1 and not t.isdigit()]
+    return [t for t in tokenize(text, keep_possessives=True) if len(t) > 1 and not t.isdigit()]
 
 
 def lemma(token: str) -> str:

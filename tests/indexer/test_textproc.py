@@ -9,7 +9,7 @@ def test_a_possessive_is_its_name() -> None:
     # "MagiCapture's related work" must meet the paper that writes "MagiCapture"
     assert tokenize("MagiCapture's related work") == tokenize("MagiCapture related work")
     # the BM25 index keeps it as written: its term weights stay those it was built with
-    assert tokenize("MagiCapture's avatars", possessives=True) == ["magicapture's", "avatar"]
+    assert tokenize("MagiCapture's avatars", keep_possessives=True) == ["magicapture's", "avatar"]
     # a common noun's possessive stays as written: "person" alone would match every paper
     # about people
     assert tokenize("a specific person's speaking style")[1] == "person's"
