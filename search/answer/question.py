@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from indexer.textproc import fold, has_cjk, tokenize
@@ -153,6 +154,7 @@ class Intent:
     # symbols the papers define as the focus ("k"), or that the question writes ("σ")
     symbols: frozenset[str] = frozenset()
     figures: bool = False  # asks about a figure: its caption may hold the answer
+    cited: frozenset[str] = frozenset()  # works the question cites by author (`cited_works`)
 
     @property
     def near(self) -> frozenset[str]:
@@ -179,7 +181,33 @@ def intent(question: str) -> Intent:
     definite = bool(_DEFINITE.search(question))
     broad = bool(_BROAD.search(question)) and not definite
     return Intent(kinds, broad, frozenset(focus), definite, written_facts(question),
-                  written_symbols(question), bool(_FIGURES.search(question)))
+                  written_symbols(question), bool(_FIGURES.search(question)),
+                  cited_works(question))
+
+
+# A work cited by its authors: "Yu et al.", "Wang and Gupta (2015)". Two names need the
+# year to be authors: "MUSIQ and CLIPIQA", "Make-A-Video and Imagen" are methods.
+_SURNAME = r"[A-Z][a-z][\w'-]*"
+_CITES = re.compile(rf"\b({_SURNAME}) et al\b|\b({_SURNAME}),? and ({_SURNAME})(?=\s*[(\[]\s*(?:19|20)\d\d)")
+
+
+def cited_works(question: str) -> frozenset[str]:
+    """The works a question cites by author, as "yu et al" or "wang and gupta"."""
+    return frozenset(f"{m.group(1)} et al".lower() if m.group(1) else f"{m.group(2)} and {m.group(3)}".lower()
+                     for m in _CITES.finditer(question))
+
+
+def cites(sentence: str, works: AbstractSet[str]) -> bool:
+    """True when the sentence cites one of the works by the same authors' names ("Wang and
+    Gupta [2015] pre-train …", "Yu et al. recommend …"): it reports what the question asks
+    that work did, which the question's other words may describe only loosely."""
+    low = sentence.lower()
+    return any(re.search(_work_pattern(w), low) for w in works)
+
+
+def _work_pattern(work: str) -> str:
+    """The regex of a work's author names as a sentence cites them ("wang,? and gupta")."""
+    return r"\b" + r",? and ".join(re.escape(name) for name in work.split(" and ")) + r"\b"
 
 
 # A Greek letter the question writes on its own ("what value does the constant σ take?"):

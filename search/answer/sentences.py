@@ -24,7 +24,7 @@ from indexer.textproc import tokenize
 from search.answer.evidence import Evidence, unknown_words
 from search.answer.facts import describes_method, focus_share, supplies
 from search.answer.keywords import Keywords, identifying_words
-from search.answer.question import Intent
+from search.answer.question import Intent, cites
 from search.answer.quotable import quotable_spans
 from search.answer.tables import own_row
 from search.retrieval.query import ParsedQuery
@@ -38,6 +38,7 @@ W_COS, W_KEY, W_KIND, W_FOCUS, W_PASSAGE, W_NAMED = 0.3, 0.25, 0.2, 0.2, 0.2, 0.
 # question about a metric: what a method reaches is in its own row.
 W_OWN = 0.2
 W_OTHERS = 0.1  # taken off a sentence about other works, for a fact about one paper
+W_CITED = 0.15  # for a sentence citing a work the question cites by author ("Yu et al.")
 BEFORE_CHARS = 200  # how far back "this" in "we attribute this to …" may point
 # "Song et al. [27] demonstrate …", "Additionally, [Li et al. 2022; Ye et al. 2022] use …":
 # a sentence whose subject is cited work reports that work, not the paper's own fact.
@@ -142,6 +143,7 @@ def _promise(found: list[tuple[Sentence, int]], evidence: list[Evidence], keywor
             + 0.5 * focus_share(t, intent.focus) + 0.5 * evidence[i].score / top
             + 0.8 * (_asks_what_done(intent) and describes_method(s.text))
             + 0.5 * s.table  # a table window exists only around asked words
+            + 0.5 * cites(s.text, intent.cited)
             for (s, i), t in zip(found, tokens, strict=True)]
 
 
@@ -203,6 +205,7 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
                                            intent.focus)
                    + W_PASSAGE * evidence[s.ev].score / top + W_NAMED * evidence[s.ev].focus
                    + W_OWN * (s.table and "metric" in intent.kinds and own_row(s.text, intent.given))
+                   + W_CITED * cites(s.text, intent.cited)
                    - W_OTHERS * (intent.specific and about_others(s.text, keywords.weights.keys())))
 
 

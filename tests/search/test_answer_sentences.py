@@ -6,6 +6,7 @@ import numpy as np
 
 from indexer.model_spec import Embedder
 from indexer.models import Paper
+from indexer.textproc import tokenize
 from search.answer.evidence import Evidence
 from search.answer.keywords import Keywords
 from search.answer.prepare import Found
@@ -151,3 +152,21 @@ def test_a_keyword_no_sentence_holds_does_not_crowd_the_one_that_does_out() -> N
     question = "Why did the authors deliberately choose a Bernoulli decoder?"
     keywords = Keywords({"bernoulli": 1.0, "deliberately": 9.0})
     assert any(s.text == answer for s in candidates(ev, keywords, intent(question)))
+
+
+def test_a_sentence_citing_the_work_the_question_cites_by_author_is_a_candidate() -> None:
+    # A survey's passage on early video methods: the sentence that cites "Wang and Gupta
+    # [2015]" holds what they did, while its neighbours (other cited works) share more of
+    # the question's words.
+    from search.answer.sentences import MAX_CANDIDATES, candidates
+    others = " ".join(f"Author{i} et al. [2016] collect video frames {i}."
+                      for i in range(MAX_CANDIDATES + 4))
+    answer = "Wang and Gupta [2015] pre-train a model with a triplet loss on the representations of tracked patches."
+    hit = PassageHit.model_construct(paper_id="a", chunk_id="a#0", text=f"{others} {answer}",
+                                     section="2", page=3, score=1.0)
+    ev = [Evidence(hit, Paper.model_construct(paper_id="a", title="", abstract=""), 1.0)]
+    keywords = Keywords({t: 1.0 for t in tokenize("video frames representations")})
+    question = "In the SSL survey, how did Wang and Gupta (2015) learn image representations from video frames?"
+    assert any(s.text == answer for s in candidates(ev, keywords, intent(question)))
+    uncited = "In the SSL survey, how did the early methods learn image representations from video frames?"
+    assert all(s.text != answer for s in candidates(ev, keywords, intent(uncited)))

@@ -12,7 +12,7 @@ from search.answer.grouping import Group, group_papers, terms_of
 from search.answer.keywords import Keywords, asked_after_clause, identifying_words
 from search.answer.machine import machine_sentence
 from search.answer.prepare import answers_one
-from search.answer.question import intent
+from search.answer.question import cited_works, cites, intent
 from search.answer.sentences import about_others
 from search.retrieval.passages import NameIndex
 from search.retrieval.query import parse_query
@@ -668,6 +668,19 @@ def test_sentences_about_cited_work_are_told_apart() -> None:
     assert not about_others("[12] is a pointer to the code.")
     # … unless the question asks about that work ("what did LeCun et al. propose").
     assert not about_others("Lecun et al. proposed using a = 1.7159.", {"lecun", "propos"})
+
+
+def test_a_work_the_question_cites_by_author_is_found_where_a_sentence_cites_it() -> None:
+    assert cited_works("Which values do Yu et al. suggest?") == {"yu et al"}
+    assert cited_works("How did Wang and Gupta (2015) use video frames?") == {"wang and gupta"}
+    assert cited_works("How did Austin et al.'s model fare?") == {"austin et al"}
+    # Two names without a year are methods or metrics as often as authors.
+    assert not cited_works("What MUSIQ and CLIPIQA does it get?")
+    assert not cited_works("How do Make-A-Video and Imagen compare?")
+    assert cites("Wang and Gupta [2015] pre-train a model.", {"wang and gupta"})
+    assert cites("If fixed, Yu et al. recommend a = 0.8944.", {"yu et al"})
+    assert not cites("Yuan et al. recommend a = 1.", {"yu et al"})
+    assert not cites("Wang et al. [2020] use a triplet loss.", {"wang and gupta"})
 
 
 def test_a_short_excerpt_grows_forwards_then_backwards_within_its_passage() -> None:
