@@ -121,8 +121,13 @@ def _too_far(q: ParsedQuery, found: Found) -> bool:
     # "stock market prediction with LSTM" names a talking-head paper that uses an LSTM, and
     # paper search ranks another paper first.
     trusted = set(found.named) & {found.hits[0].paper_id if found.hits else "", q.arxiv_id}
-    named = max((s.relevance for s in sents if found.evidence[s.ev].paper.paper_id in trusted),
-                default=0.0)
+    # A paper named by its own name ("TRAvatar", not the "BERT" that BigBird builds on)
+    # counts its top passages' other sentences too (`cover`): it often answers in one whose
+    # words the pre-score did not favour ("The plus one term acts as a residual
+    # connection" for "what is the added one for?").
+    own = trusted & set(found.own)
+    named = max((s.relevance for s in found.sentences if (pid := found.evidence[s.ev].paper.paper_id)
+                 in own or (pid in trusted and not s.cover)), default=0.0)
     # So is a specific question about the paper that paper search ranks first by a clear
     # margin: "the sparse-attention transformer that mixes random, sliding-window and global
     # tokens" describes BigBird without naming it, and its long question is far from any

@@ -20,6 +20,7 @@ from search.answer.tables import CONTEXT_WORDS, window_context
 from search.models import Hit
 from search.retrieval.engine import Searcher
 from search.retrieval.floor import NO_MATCH, NO_MATCH_ZH
+from search.retrieval.passages import names_itself
 from search.retrieval.query import ParsedQuery
 
 # How far below the paper that clearly leads paper search a paper may rank and still be
@@ -50,6 +51,7 @@ class Found:
     # Paper search found a paper matching the question as closely as real queries do
     # (`retrieval.floor`): no "no close match" notice.
     close: bool = True
+    own: tuple[str, ...] = ()  # ids of the papers the question names by their own name
 
     @property
     def ordinary(self) -> list[Sentence]:
@@ -92,7 +94,8 @@ def prepare(searcher: Searcher, q: ParsedQuery, k: int) -> Found:
     # match" notice would contradict an answer given.
     far = [n for n in resp.notices if n.startswith((NO_MATCH, NO_MATCH_ZH))]
     notices = [n for n in resp.notices if n not in far]
-    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, not far)
+    own = tuple(p for n, p in named if names_itself(searcher.paper(p), n))
+    return Found(want, resp.hits, evidence, keywords, sents, notices, ids, specific, not far, own)
 
 
 def _asks_lines_of_work(q: ParsedQuery, want: Intent, names: list[tuple[str, str]]) -> bool:

@@ -118,6 +118,14 @@ _DEFINES = re.compile(r"\b(?:[Ww]e|[Tt]his (?:paper|work))\s+(?:\w+\s+){0,3}?(?:
                       r"\(([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\)")
 
 
+def names_itself(paper: Paper, name: str) -> bool:
+    """True when `name` is the paper's own: its title's head, or a name its abstract
+    defines ("we propose a novel framework, Tracking-free Relightable Avatar (TRAvatar)"),
+    not a method it builds on or compares with ("such as BERT")."""
+    return (name.casefold() == title_head(paper.title).casefold()
+            or any(m.group(1) == name for m in _DEFINES.finditer(paper.abstract)))
+
+
 def defined_names(snap: Snapshot) -> dict[int, set[str]]:
     """Paper index → the acronym-like names its chunks define as its own."""
     out: dict[int, set[str]] = defaultdict(set)

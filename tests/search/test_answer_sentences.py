@@ -133,6 +133,31 @@ def test_a_question_naming_the_clearly_first_paper_by_its_own_name_needs_a_lower
     assert _too_far(q, _found_for(question, "TECA: Text-Guided Generation", AGREED_RELEVANCE - 0.05, 0.5))
 
 
+def test_a_paper_named_by_its_own_name_answers_from_its_top_passages_sentences() -> None:
+    # "In TRAvatar's decoder, … what is the added one for?": the sentence that answers is
+    # one of the top passages' (`cover`), not among the candidates the pre-score chose.
+    from dataclasses import replace
+
+    from search.answer.ask import NAMED_RELEVANCE, _too_far
+    from search.retrieval.passages import names_itself
+    from search.retrieval.query import parse_query
+    abstract = "In this paper, we propose a novel framework, Tracking-free Relightable Avatar (TRAvatar)."
+    paper = Paper.model_construct(paper_id="a", title="Towards Relightable Avatars", abstract=abstract)
+    assert names_itself(paper, "TRAvatar")
+    assert not names_itself(Paper.model_construct(paper_id="b", title="Big Bird: Transformers",
+                                                  abstract="Models such as BERT (BERT) are big."), "BERT")
+    assert names_itself(Paper.model_construct(paper_id="c", title="AGG: Amortized Gaussians",
+                                              abstract=""), "AGG")
+    question = "In TRAvatar's decoder, what is the added one for?"
+    found = _found_for(question, "Towards Relightable Avatars", NAMED_RELEVANCE - 0.05, 0.5)
+    found.sentences.append(Sentence(0, 0, 10, "The plus one term.", relevance=NAMED_RELEVANCE + 0.05,
+                                    cover=True))
+    q = parse_query(question)
+    assert not _too_far(q, replace(found, own=("a",)))
+    # Named only by a method it builds on, its cover sentences do not count.
+    assert _too_far(q, found)
+
+
 def test_a_keyword_no_sentence_holds_does_not_crowd_the_one_that_does_out() -> None:
     # "deliberately" is rarer in the corpus than the fact's own word, so weighs more, but no
     # evidence sentence holds it: it must not shrink the share of the sentence that holds
