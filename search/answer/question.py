@@ -88,7 +88,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
 # survey of image editing compares …", "…的那篇里") asks about that work, never for lines
 # of work.
 _WORK = (r"(?:paper|method|work|approach|framework|survey|model|system|study|pipeline|generator"
-         r"|network|algorithm|technique|transformer)")
+         r"|network|algorithm|technique|transformer|guide|cookbook|review|tutorial)")
 _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when|where|as|according to) the\b"
                        rf"[^?]{{0,80}}?\b{_WORK}\b"
                        # "The monocular-video avatar method that keeps …" opens by describing it.

@@ -359,6 +359,10 @@ def test_a_fact_query_drops_the_words_that_pick_the_paper_out() -> None:
     # that mixes random, sliding-window and global tokens": BigBird).
     ("Where does the sparse-attention transformer that mixes random and global tokens use "
      "its sparse attention, and why?", {"reason"}, True),
+    # A guide, a cookbook or a review is one work too.
+    ("In the practical guide to self-supervised learning by Balestriero and colleagues, how "
+     "are the masked entries filled in?", set(), True),
+    ("How are masked entries filled in for tabular self-supervised learning?", set(), False),
 ])
 def test_questions_about_one_described_work(question: str, kinds: set[str], definite: bool) -> None:
     got = intent(question)
