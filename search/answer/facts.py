@@ -75,7 +75,9 @@ _REASON = re.compile(r"\b(?:because|since(?! \d)|due to|owing to|as a result|so 
                      # An explanation the authors offer: "We conjecture that deep plain nets
                      # may have …", "This suggests that determining compatibility is not easy".
                      r"|(?:we|authors?) (?:conjecture|hypothesi[sz]e|speculate|suspect)"
-                     r"|(?:this|which) (?:suggests|indicates|implies))\b"
+                     r"|(?:this|which) (?:suggests|indicates|implies)"
+                     # "This is why the results of Make-A-Video are more blurry."
+                     r"|(?:this|that|which) (?:is|explains) why)\b"
                      # "Considering the spatially structured effect of each light, we use …"
                      r"|^\s*(?:considering|given that)\b", re.I)
 # A kind is supplied in the share of its patterns that the sentence matches.

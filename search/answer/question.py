@@ -72,7 +72,10 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|\bwhen (?:does|do|is|are)\b|哪个阶段|什么阶段|哪一阶段|何时", re.I),
     "limitation": re.compile(r"\b(?:limitations?|shortcomings?|drawbacks?|weakness(?:es)?|biases"
                              r"|failure (?:cases?|modes?))\b|局限|不足之处|缺点|缺陷|失败案例", re.I),
+    # "how do the authors explain …", "怎么解释 …": the explanation they offer
     "reason": re.compile(r"\bwhy\b|for what (?:reason|purpose)|what (?:is|was) the reason|为什么|为何|原因"
+                         r"|\bhow (?:do|does|did) (?:they|the authors|its authors|the paper) explain\b"
+                         r"|(?:怎么|如何|怎样)解释"
                          r"|出于什么|\b(?:conjectur|hypothesi[sz]|speculat)\w*|推测|猜测", re.I),
     # "What does the paper say about LDL and DeSRA?" asks what a passage states, not how a
     # method works.

@@ -1020,6 +1020,10 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     assert supplies("This suggests that a better compatibility function may help.", kinds) == 1.0
     assert intent("What do the authors conjecture about the gap?").kinds == ("reason",)
     assert intent("作者由此推测了什么？").kinds == ("reason",)
+    # An explanation asked for ("怎么解释 …"), and one given ("This is why …").
+    assert intent("怎么解释 Semantic Abstraction 常常得到空的 relevancy 响应？").kinds == ("reason",)
+    assert "reason" in intent("How do the authors explain the blurry results?").kinds
+    assert supplies("This is why the results of Make-A-Video are more blurry.", kinds) == 1.0
     # "thus", "since", "to avoid" run through every argument: given with none of the
     # question's words, a reason is only half a sign.
     words = {"daniely", "stochastic", "question"}
