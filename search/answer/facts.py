@@ -57,7 +57,7 @@ _STAGE = re.compile(r"\b(?:first|second|third|final|last|initial|later|early|pre
 # "Our method struggles to …", "it cannot handle …", "biased towards …", "left for future work",
 # "… but … still".
 _LIMITS = re.compile(r"\b(?:limitations?|limited|struggles?|fails?|failures?|cannot|unable|bias(?:es|ed)?"
-                     r"|(?:drawback|disadvantage)s?|future work|remains? (?:challenging|difficult|an open)|does not (?:handle"
+                     r"|(?:drawback|disadvantage|shortcoming)s?|weakness(?:es)?|future work|remains? (?:challenging|difficult|an open)|does not (?:handle"
                      r"|generali[sz]e|support)"
                      # "… learns a full-body avatar, but the clothing is still entangled with body"
                      r"|(?:but|yet)\b[^.;]{0,80}?\b(?:still|difficult|hard to))\b", re.I)
@@ -184,11 +184,18 @@ def supplies(sentence: str, kinds: tuple[Kind, ...], words: AbstractSet[str] = f
     # "thus", "since", "to avoid" run through every argument of a paper: a reason given
     # where none of the question's words is near is only half a sign.
     offtopic = "reason" in kinds and bool(words) and not set(tokenize(f"{before} {sentence}")) & words
-    shares = [1.0 if named and k == "name" else
+    # "… introduces some shortcomings. First, the rendering … becomes highly nontrivial."
+    listed = "limitation" in kinds and bool(_NEXT_ITEM.match(sentence) and _LIMITS.search(before))
+    shares = [1.0 if (named and k == "name") or (listed and k == "limitation") else
               sum(_shows(p, sentence, given) for p in _FEATURE[k]) / len(_FEATURE[k])
               * (0.5 if (focused and k in counted) or (offtopic and k == "reason") else 1.0)
               for k in kinds]
     return sum(shares) / len(shares)
+
+
+# An item of a list the text before announced: "First, …", "Second, …", "Moreover, …".
+_NEXT_ITEM = re.compile(r"\s*(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|finally|moreover|besides|also|another)\b",
+                        re.I)
 
 
 def _name_key(name: str) -> str:

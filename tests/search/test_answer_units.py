@@ -999,6 +999,12 @@ def test_a_limitation_is_found_where_papers_admit_them() -> None:
     assert supplies("LDL can suppress artifacts, yet it is difficult to generate natural details.",
                     kinds) == 1.0
     assert supplies("But we train it on more data.", kinds) == 0.0
+    # The items of a list of shortcomings the sentence before announces.
+    announced = "However, hybrid representation also inevitably introduces some shortcomings. "
+    first = "First, the rendering process for hybrid representation becomes highly nontrivial."
+    assert supplies(first, kinds, before=announced) == 1.0
+    assert supplies(first, kinds, before="We render the hybrid representation in one pass. ") == 0.0
+    assert supplies("Its main weakness is speed.", kinds) == 1.0
     assert section_fit("6 Limitations and Future Work", kinds) == 1.0
     assert section_fit("4.2 Implementation Details", kinds) == 0.5
 
