@@ -51,6 +51,11 @@ def arxiv_id_query(text: str) -> str | None:
     return parsed[0] if parsed else None
 
 
+# "image–text" with an en dash or a Unicode hyphen joins its words as papers write them,
+# "image-text": one token in the keyword index, where "image" and "text" apart miss it.
+_HYPHENS = re.compile(r"(?<=[A-Za-z])[\u2010\u2011\u2013](?=[A-Za-z])")
+
+
 def parse_query(text: str, max_chars: int = 1000) -> ParsedQuery:
     """Validate, truncate and expand a raw query.
 
@@ -66,8 +71,8 @@ def parse_query(text: str, max_chars: int = 1000) -> ParsedQuery:
         q.raw = raw
         q.notices.append(f"query truncated to its first {len(raw)} characters")
     q.arxiv_id = arxiv_id_query(raw)
-    q.sparse_tokens = tokenize(raw)
-    q.dense_text = raw
+    q.dense_text = _HYPHENS.sub("-", raw)
+    q.sparse_tokens = tokenize(q.dense_text)
     if has_cjk(raw):
         translation = translate(raw, packaged_lexicon())
         q.chinese = True

@@ -34,6 +34,15 @@ def test_english_queries_go_to_both_retrievers_as_they_are() -> None:
     assert q.sparse_tokens == ["gaussian", "avatar"]
 
 
+def test_an_en_dash_between_words_joins_them_as_papers_hyphenate_them() -> None:
+    # The index keeps "image-text" whole; "image–text" (en dash) would split into two words
+    # that miss it. What the user wrote stays as written.
+    q = parse_query("Which methods exploit image–text pairs?")
+    assert q.raw == "Which methods exploit image–text pairs?"
+    assert "image-text" in q.sparse_tokens and "image-text" in q.dense_text
+    assert "–" in parse_query("pages 3–5").dense_text  # a range of numbers is no compound
+
+
 def test_chinese_queries_are_expanded_and_keep_latin_terms() -> None:
     q = parse_query("基于3DGS的数字人")
     assert q.chinese and q.expansions
