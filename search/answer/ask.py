@@ -126,8 +126,9 @@ def _too_far(q: ParsedQuery, found: Found) -> bool:
     # words the pre-score did not favour ("The plus one term acts as a residual
     # connection" for "what is the added one for?").
     own = trusted & set(found.own)
-    named = max((s.relevance for s in found.sentences if (pid := found.evidence[s.ev].paper.paper_id)
-                 in own or (pid in trusted and not s.cover)), default=0.0)
+    about = [s for s in found.sentences
+             if (pid := found.evidence[s.ev].paper.paper_id) in own or pid in trusted and not s.cover]
+    named = max((s.relevance for s in about), default=0.0)
     # So is a specific question about the paper that paper search ranks first by a clear
     # margin: "the sparse-attention transformer that mixes random, sliding-window and global
     # tokens" describes BigBird without naming it, and its long question is far from any
