@@ -202,12 +202,13 @@ def _first(usable: list[Sentence], found: Found) -> Sentence | None:
     """The sentence to lead with when it is not simply the best candidate: a top passage's
     sentence that outscores every candidate (it was scored only to stand for its passage,
     its keywords having looked weak: "the image-to-image trick … replacing initial noise
-    zT" for "what trick reduces randomness"), else the asked paper's (`_leading`)."""
+    zT" for "what trick reduces randomness"), else the asked paper's (`_leading`), else the
+    usable sentence likeliest to hold the fact asked (`Sentence.fact_score`)."""
     covers = [s for s in found.sentences if s.cover]
     if covers and usable and (top := max(covers, key=lambda s: s.score)).score >= max(
             s.score for s in usable):
         return top
-    return _leading(usable, found)
+    return _leading(usable, found) or max(usable, key=lambda s: s.fact_score, default=None)
 
 
 def _leading(usable: list[Sentence], found: Found) -> Sentence | None:
