@@ -199,7 +199,7 @@ def above_floor(sents: list[Sentence]) -> list[Sentence]:
 
 
 def _first(usable: list[Sentence], found: Found) -> Sentence | None:
-    """The sentence to lead with when it is not simply the best candidate: a top passage's
+    """The sentence a specific answer leads with (None when there is none): a top passage's
     sentence that outscores every candidate (it was scored only to stand for its passage,
     its keywords having looked weak: "the image-to-image trick … replacing initial noise
     zT" for "what trick reduces randomness"), else the asked paper's (`_leading`), else the

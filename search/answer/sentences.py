@@ -200,8 +200,9 @@ def score(sentences: list[Sentence], vecs: np.ndarray, qvec: np.ndarray, keyword
     terms = _Terms(keywords, intent, evidence)
     for i, (s, cos) in enumerate(zip(sentences, cosines, strict=True)):
         s.cosine, s.vector = float(cos), vecs[i]
-        s.features = terms.of(s, s.cosine if asked is None else asked[i])
-        s.relevance = s.cosine + 0.3 * keywords.coverage(keywords.tokens(s.scored_text))
+        tokens = keywords.tokens(s.scored_text)
+        s.features = terms.of(s, s.cosine if asked is None else asked[i], tokens)
+        s.relevance = s.cosine + 0.3 * keywords.coverage(tokens)
         s.score, s.fact_score = float(WEIGHTS @ s.features), float(FACT_WEIGHTS @ s.features)
 
 
@@ -214,10 +215,10 @@ class _Terms:
         self.near = intent.near or keywords.weights.keys()
         self.titles: dict[str, set[str]] = {}
 
-    def of(self, s: Sentence, cosine: float) -> np.ndarray:
-        """The sentence's terms, given its cosine with what is asked."""
+    def of(self, s: Sentence, cosine: float, tokens: set[str]) -> np.ndarray:
+        """The sentence's terms, given its cosine with what is asked and the tokens of its
+        scored text (`Keywords.tokens`)."""
         keywords, intent, ev = self.keywords, self.intent, self.evidence[s.ev]
-        tokens = keywords.tokens(s.scored_text)
         # For a fact, the words that identify the paper (its title's) say nothing about
         # which of its sentences holds the fact: only the question's other words count.
         known = (self.titles.setdefault(ev.paper.paper_id, set(tokenize(ev.paper.title)))

@@ -15,11 +15,11 @@ from search.answer.sentences import Sentence, embed
 from search.models import Hit, PassageHit
 
 
-def _passage(pid: str) -> Evidence:
-    """An evidence passage of paper `pid` with no text (for tests of how picks are ordered)."""
-    hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text="", section="3",
-                                     page=1, score=1.0)
-    return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), 1.0)
+def _passage(pid: str, text: str = "", score: float = 1.0) -> Evidence:
+    """An evidence passage of paper `pid` (with no text: for tests of how picks are ordered)."""
+    hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text=text, section="3",
+                                     page=1, score=score)
+    return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), score)
 
 
 def test_a_sentence_is_embedded_the_same_whatever_shares_its_batch(embedder: Embedder) -> None:
@@ -167,12 +167,7 @@ def test_a_keyword_no_sentence_holds_does_not_crowd_the_one_that_does_out() -> N
     filler = " ".join(f"The {a} and {b} panels are shown here." for a in words for b in words[:3])
     answer = "The decoder outputs a Bernoulli distribution over the pixels."
 
-    def passage(pid: str, text: str, score: float) -> Evidence:
-        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text=text,
-                                         section="3", page=1, score=score)
-        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), score)
-
-    ev = [passage("a", filler, 1.0), passage("b", answer, 0.3)]
+    ev = [_passage("a", filler, 1.0), _passage("b", answer, 0.3)]
     assert len(filler.split(".")) > MAX_CANDIDATES
     question = "Why did the authors deliberately choose a Bernoulli decoder?"
     keywords = Keywords({"bernoulli": 1.0, "deliberately": 9.0})
@@ -205,14 +200,9 @@ def test_the_answer_sentence_is_the_likeliest_to_hold_the_fact_not_the_best_scor
     from search.answer.ask import _first
     from search.answer.sentences import score
 
-    def passage(pid: str, text: str, s: float) -> Evidence:
-        hit = PassageHit.model_construct(paper_id=pid, chunk_id=f"{pid}#0", text=text,
-                                         section="4", page=5, score=s)
-        return Evidence(hit, Paper.model_construct(paper_id=pid, title="", abstract=""), s)
-
     first = "The model is trained with a batch size of eight images."
     other = "Each image is rendered from a random camera pose at training time."
-    ev = [passage("a", first, 1.0), passage("b", other, 0.5)]
+    ev = [_passage("a", first, 1.0), _passage("b", other, 0.5)]
     keywords = Keywords({"train": 1.0, "camera": 1.0})
     question = intent("How is the model trained with cameras?")
     sents = [Sentence(0, 0, len(first), first), Sentence(1, 0, len(other), other)]
