@@ -1,7 +1,7 @@
 """Fit the weights that pick a specific answer's lead sentence (`sentences.FACT_WEIGHTS`).
 
 Usage (from the repo root; ~5 min to prepare the questions, then a minute):
-    .venv/bin/python benchmarks/answers/fit_weights.py [--through late26] [--data-dir DIR]
+    .venv/bin/python benchmarks/answers/fit_weights.py [--through lateN] [--data-dir DIR]
 
 Each spent body question is prepared once: its candidate sentences, their score terms
 (`Sentence.features`) and which of them hold the answer (the right paper, the pattern).
@@ -62,9 +62,14 @@ class Case:
     pattern: str
 
 
+def body_sets() -> list[tuple[str, Path]]:
+    """(split, path) of every body question file: the first set, then the late sets."""
+    return [("", HERE / "body_questions.jsonl"), *late_sets("body_questions_")]
+
+
 def body_files(through: str) -> list[Path]:
     """The body question files up to and including the `through` blind set."""
-    sets = [("", HERE / "body_questions.jsonl"), *late_sets("body_questions_")]
+    sets = body_sets()
     names = [name for name, _ in sets]
     return [path for _, path in sets[:names.index(through) + 1]]
 
@@ -104,7 +109,7 @@ def judge(searcher: Searcher, cases: list[Case], weights: np.ndarray) -> tuple[i
     return cited, top3
 
 
-def ranking_data(searcher: Searcher, cases: list[Case]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def ranking_data(cases: list[Case]) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(set, candidate terms, answer-bearing mask) of each question with an answer-bearing
     candidate."""
     out = []
@@ -144,7 +149,8 @@ def ranks(data: list[tuple[str, np.ndarray, np.ndarray]], w: np.ndarray) -> tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--through", default=late_sets("body_questions_")[-2][0],
+    names = [name for name, _ in body_sets()][1:]
+    parser.add_argument("--through", default=names[-2], choices=names, metavar="lateN",
                         help="the last blind set to fit on (default: all but the newest)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_INDEX)
     args = parser.parse_args()
@@ -152,7 +158,7 @@ def main() -> None:
     files = body_files(args.through)
     cases = prepare_all(searcher, files)
     print(f"{len(cases)} questions of {len(files)} sets")
-    data = ranking_data(searcher, cases)
+    data = ranking_data(cases)
     sets = sorted({name for name, _, _ in data})
     fitted, hand = [0, 0], [0, 0]
     for k in range(FOLDS):
