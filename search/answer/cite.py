@@ -31,9 +31,29 @@ def announces(sentence: str) -> bool:
     return bool(_ANNOUNCES.search(sentence.strip()))
 
 
+# "This indicates that the model is more uncertain for …", "Therefore, …", "Not only …":
+# a sentence that says outright what the ones before it show.
+_CONCLUDES = re.compile(r"^(?:(?:this|these|that|which|it|they) (?:\w+ )?(?:indicates?|shows?|suggests?"
+                        r"|implies|means|demonstrates?|confirms?|reveals?|verif(?:y|ies))\b"
+                        r"|(?:therefore|thus|hence|consequently|as a result|in other words|overall"
+                        r"|not only)\b)", re.I)
+# "Accuracy on MLM task with increasing sequence length is shown in Fig. 8.": the finding
+# the figure or table shows is stated next.
+_POINTS = re.compile(r"\b(?:(?:is|are) (?:shown|plotted|reported|illustrated|visuali[sz]ed|given"
+                     r"|listed|summari[sz]ed) in|see) (?:Fig(?:ure|s?\.)|Tab(?:le|\.))", re.I)
+FOLLOW = 2  # sentences an excerpt may take in past its end to reach what they lead to
+
+
+def leads_on(sentence: str, following: str) -> bool:
+    """True when an excerpt ending with `sentence` should take in `following` too: it says
+    what the excerpt's sentences show, or `sentence` points to a figure whose finding it is."""
+    return bool(_CONCLUDES.match(following.strip()) or _POINTS.search(sentence))
+
+
 def excerpt(text: str, used: list[Sentence]) -> str:
     """The verbatim span of the passage covering the used sentences plus one on each side,
-    and one more after a sentence that announces what follows."""
+    one more after a sentence that announces what follows, and up to `FOLLOW` more that
+    conclude it (`leads_on`)."""
     spans = sentence_spans(text)
     first, last = min(s.start for s in used), max(s.end for s in used)
     idx = [i for i, (a, b) in enumerate(spans) if a < last and b > first]
@@ -46,6 +66,10 @@ def excerpt(text: str, used: list[Sentence]) -> str:
             hi += 1
         else:
             lo -= 1
+    for _ in range(FOLLOW):
+        if hi + 1 < len(spans) and leads_on(text[spans[hi][0]:spans[hi][1]],
+                                            text[spans[hi + 1][0]:spans[hi + 1][1]]):
+            hi += 1
     return text[spans[lo][0]:spans[_list_end(text, spans, _table_end(text, spans, hi))][1]]
 
 

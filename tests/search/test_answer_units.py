@@ -407,6 +407,14 @@ def test_a_chinese_question_asking_inside_one_paper_is_definite() -> None:
     assert intent("最近的论文中有哪些方法用高斯表示头发？").broad  # "in recent papers"
 
 
+def test_a_named_survey_doing_something_is_one_work() -> None:
+    # "… editing 综述在讨论…时" is "when the … editing survey discusses …": a fact inside it.
+    got = intent("Diffusion model-based image editing 综述在讨论光照编辑的难点时，提到 Total Relighting "
+                 "是用什么方式得到重打光效果的？")
+    assert got.definite and got.specific and not got.broad
+    assert intent("有没有关于数字人驱动的综述？").broad
+
+
 def test_a_survey_named_as_one_work_is_not_a_request_for_an_overview() -> None:
     assert not intent("Which model does the diffusion image-editing survey use?").broad
     when = intent("When the survey of image editing compares its metric with CLIPScore, how "
@@ -538,6 +546,32 @@ def test_an_announcing_sentence_brings_what_it_announces_into_the_excerpt(
     assert announces(used[0].text) and not announces("We use the initialization.")
     assert excerpt(text, used).endswith("We use the initialization of Section 1. "
                                         "We generate n = 1000 points on a unit sphere.")
+
+
+def test_an_excerpt_takes_in_the_sentence_that_concludes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from search.answer import cite
+    from search.answer.cite import excerpt, leads_on
+    from search.answer.sentences import Sentence
+    monkeypatch.setattr(cite, "MIN_WORDS", 0)
+    text = ("We ran an ablation on context length. The loss plot allows observations: the first "
+            "bits are easy. In contrast, later stages are harder. This indicates that the model is "
+            "more uncertain for the less significant bits. We then train longer.")
+    start = text.index("The loss plot")
+    used = [Sentence(0, start, text.index(" In contrast"), text[start:text.index(" In contrast")])]
+    assert excerpt(text, used).endswith("more uncertain for the less significant bits.")
+    # A pointer to a figure brings in the finding stated next; other sentences do not.
+    assert leads_on("Accuracy with increasing length is shown in Fig. 8.", "Longer context helps.")
+    assert not leads_on("We use the MLM task.", "We then train longer.")
+    plain = text.replace("This indicates that the model is", "Here the model is")
+    assert excerpt(plain, used).endswith("later stages are harder.")
+
+
+def test_a_sentence_closed_by_a_quotation_mark_is_quotable() -> None:
+    from search.answer.extract import usable_sentence
+    assert usable_sentence("Li et al. propose an approach to masking that accounts for the "
+                           "hierarchical structure of these models called \u201cuniform masking.\u201d")
+    assert usable_sentence('They ask: "from where has each point been seen?"')
+    assert not usable_sentence("They call this approach to masking \u201cuniform masking\u201d")
 
 
 def test_task_names_are_not_settings_and_for_the_method_is_one_work() -> None:
