@@ -61,8 +61,9 @@ _LIMITS = re.compile(r"\b(?:limitations?|limited|struggles?|fails?|failures?|can
                      r"|generali[sz]e|support)"
                      # "… learns a full-body avatar, but the clothing is still entangled with body"
                      r"|(?:but|yet)\b[^.;]{0,80}?\b(?:still|difficult|hard to))\b", re.I)
+# "We use …", and what cited work does: "Li et al. [2022d] propose an approach to masking …".
 _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with"
-                     r"|module|network|layer|encoder|decoder|we (?:use|employ"
+                     r"|module|network|layer|encoder|decoder|(?:we|they|et al\.(?:\s*\[[^\]]*\])?) (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
                      r" input|outputs?|predicts?|\bby (?:first )?[a-z]+ing\b", re.I)
 # "due to the quadratic cost", "to avoid blurry …", "because it tends to …": a reason given.

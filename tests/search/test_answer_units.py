@@ -113,6 +113,9 @@ def test_fact_cues_in_sentences() -> None:
                     ("limitation",)) == 1
     assert supplies("The rig is equipped with 24 cameras.", ("method",)) == 1
     assert supplies("The lighting is uniform.", ("method",)) == 0
+    # What cited work proposes describes its method, as what "we" propose does ours.
+    assert supplies("Li et al. [2022d] propose an approach to masking that accounts for the "
+                    "hierarchical structure of pyramid ViTs.", ("method",)) == 1
     # Hardware is a device by model or by count, not the word "GPUs" in passing.
     assert supplies("Compute resources: 8 × 8 TPUv3.", ("hardware",)) == 1
     assert supplies("We train on 4 GPUs for 500k steps.", ("hardware", "duration")) == 1
