@@ -203,8 +203,13 @@ def _first(usable: list[Sentence], found: Found) -> Sentence | None:
     sentence that outscores every candidate (it was scored only to stand for its passage,
     its keywords having looked weak: "the image-to-image trick … replacing initial noise
     zT" for "what trick reduces randomness"), else the asked paper's (`_leading`), else the
-    usable sentence likeliest to hold the fact asked (`Sentence.fact_score`)."""
-    covers = [s for s in found.sentences if s.cover]
+    usable sentence likeliest to hold the fact asked (`Sentence.fact_score`). Never a table
+    window for a question asking why."""
+    # A table's rows state values, never why: a question asking a reason ("why does the
+    # plain VAE do badly on SVM accuracy?") is answered from prose, the table as context.
+    why = "reason" in found.intent.kinds
+    usable = [s for s in usable if not (why and s.table)] or usable
+    covers = [s for s in found.sentences if s.cover and not (why and s.table)]
     if covers and usable and (top := max(covers, key=lambda s: s.score)).score >= max(
             s.score for s in usable):
         return top

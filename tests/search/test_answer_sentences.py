@@ -212,3 +212,22 @@ def test_the_answer_sentence_is_the_likeliest_to_hold_the_fact_not_the_best_scor
     found = Found(question, [], ev, keywords, sents, [], [], True)
     lead = _first(sents, found)
     assert lead is not None and lead.text == first
+
+
+def test_a_question_asking_why_does_not_lead_with_a_table() -> None:
+    # A table window can outscore the sentence that gives the reason (it holds the asked
+    # metric's name and numbers), but rows say no why: it may be context, not the answer.
+    from search.answer.ask import _first
+
+    rows = "Encoder SVM Acc.\nPC-VAE 75.20\nVanilla VAE 10.60"
+    reason = "A non-conditional VAE fails in SVM accuracy as it only reconstructs images."
+    ev = [_passage("a", rows), _passage("a", reason)]
+    question = intent("Why does the plain VAE do badly on the SVM accuracy of the latents?")
+    assert {"metric", "reason"} <= set(question.kinds)
+    table = Sentence(0, 0, len(rows), rows, table=True, score=0.9, fact_score=0.9)
+    prose = Sentence(1, 0, len(reason), reason, score=0.7, fact_score=0.7)
+    found = Found(question, [], ev, Keywords({"svm": 1.0}), [table, prose], [], [], True)
+    assert _first([table, prose], found) is prose
+    what = intent("What SVM accuracy does the plain VAE reach?")
+    assert _first([table, prose], Found(what, [], ev, Keywords({"svm": 1.0}), [table, prose],
+                                        [], [], True)) is table
