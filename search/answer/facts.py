@@ -76,6 +76,8 @@ _REASON = re.compile(r"\b(?:because|since(?! \d)|due to|owing to|as a result|so 
                      # An explanation the authors offer: "We conjecture that deep plain nets
                      # may have …", "This suggests that determining compatibility is not easy".
                      r"|(?:we|authors?) (?:conjecture|hypothesi[sz]e|speculate|suspect)"
+                     # "… only uses linear algebra, so we believe it can be easily generalized".
+                     r"|so (?:we|they) (?:believe|expect|think|argue|conclude)"
                      r"|(?:this|which) (?:suggests|indicates|implies)"
                      # "This is why the results of Make-A-Video are more blurry."
                      r"|(?:this|that|which) (?:is|explains) why)\b"

@@ -1061,6 +1061,10 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     # An explanation the authors put forward is a reason, and asking for it asks for one.
     assert supplies("We conjecture that deep plain nets may have low convergence rates.", kinds) == 1.0
     assert supplies("This suggests that a better compatibility function may help.", kinds) == 1.0
+    # What the authors believe because of something: the because is stated before "so".
+    assert supplies("Our proof only uses linear algebra so we believe it generalizes easily.",
+                    kinds) == 1.0
+    assert supplies("We believe it generalizes easily.", kinds) == 0.0
     assert intent("What do the authors conjecture about the gap?").kinds == ("reason",)
     assert intent("作者由此推测了什么？").kinds == ("reason",)
     # An explanation asked for ("怎么解释 …"), and one given ("This is why …").
