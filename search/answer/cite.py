@@ -67,9 +67,10 @@ def excerpt(text: str, used: list[Sentence]) -> str:
         else:
             lo -= 1
     for _ in range(FOLLOW):
-        if hi + 1 < len(spans) and leads_on(text[spans[hi][0]:spans[hi][1]],
-                                            text[spans[hi + 1][0]:spans[hi + 1][1]]):
-            hi += 1
+        if hi + 1 == len(spans) or not leads_on(text[spans[hi][0]:spans[hi][1]],
+                                                text[spans[hi + 1][0]:spans[hi + 1][1]]):
+            break
+        hi += 1
     return text[spans[lo][0]:spans[_list_end(text, spans, _table_end(text, spans, hi))][1]]
 
 

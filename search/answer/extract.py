@@ -27,7 +27,7 @@ def usable_sentence(text: str) -> bool:
     numeric = sum(bool(_NUMERIC.match(t)) for t in tokens)
     # "… called “uniform masking.”": a closing quote after the stop still ends a sentence.
     return (6 <= len(tokens) <= 70 and (text[0].isupper() or text[0].isdigit())
-            and text.rstrip().rstrip("\"'”’")[-1:] in tuple(".!?;") and not has_cjk(text)
+            and text.rstrip().rstrip("\"'”’").endswith((".", "!", "?", ";")) and not has_cjk(text)
             and not any(j in lower for j in _JUNK) and not _CAPTION.search(text)
             and numeric <= 0.3 * len(tokens))
 
