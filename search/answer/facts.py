@@ -65,11 +65,19 @@ _LIMITS = re.compile(r"\b(?:limitations?|limited|struggles?|fails?|failures?|can
 _METHOD = re.compile(r"consists? of|composed of|compris(?:es|e|ing)\b|made up of|equipped with"
                      r"|module|network|layer|encoder|decoder|(?:we|they|et al\.(?:\s*\[[^\]]*\])?) (?:use|employ"
                      r"|design|adopt|apply|introduce|propose)|is (?:designed|used|trained) to|takes? as"
-                     r" input|outputs?|predicts?|\bby (?:first )?[a-z]+ing\b", re.I)
+                     r" input|outputs?|predicts?|\bby (?:first )?[a-z]+ing\b"
+                     # "During training, we simply pick the first frame …", "One-2345 [23]
+                     # leverages Zero123 [24] …".
+                     r"|\bwe (?:simply |first |then |also |further )?(?:pick|select|choose|take"
+                     r"|concatenate|inject|fix|freeze|sample|replace|initiali[sz]e)\b"
+                     r"|\]\s+(?:uses|leverages|utili[sz]es|employs|adopts|applies|builds on)\b", re.I)
 # "due to the quadratic cost", "to avoid blurry …", "because it tends to …": a reason given.
 _REASON = re.compile(r"\b(?:because|since(?! \d)|due to|owing to|as a result|so that|in order to|otherwise"
                      r"|therefore|thus|hence|to (?:avoid|prevent|reduce|alleviate|mitigate|ensure|address"
-                     r"|overcome|compensate|remove|keep|stabili[sz]e|speed up)"
+                     r"|overcome|compensate|remove|keep|stabili[sz]e|speed up|facilitate|limit|enable"
+                     r"|encourage|simplify|preserve)"
+                     # "The most possible reason is that our training data distributes …".
+                     r"|reasons? (?:is|are|for|why)"
                      # "We attribute this to their over-smoothed embeddings", "stems from".
                      r"|attribut(?:e|es|ed) (?:this|it|that|these|them|the [\w-]+) to|caused by"
                      r"|stems? from|aris(?:es|e) from"

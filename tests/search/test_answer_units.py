@@ -113,6 +113,13 @@ def test_fact_cues_in_sentences() -> None:
                     ("limitation",)) == 1
     assert supplies("The rig is equipped with 24 cameras.", ("method",)) == 1
     assert supplies("The lighting is uniform.", ("method",)) == 0
+    # What the paper does with a thing describes its method: "we simply pick …", and so does
+    # what a work cited by number does.
+    assert supplies("During training, we simply pick the first frame of the video as the "
+                    "reference.", ("method",)) == 1
+    assert supplies("One-2345 [23] leverages Zero123 [24] to fuse multi-view generations.",
+                    ("method",)) == 1
+    assert supplies("The first frame of the video is the reference.", ("method",)) == 0
     # What cited work proposes describes its method, as what "we" propose does ours.
     assert supplies("Li et al. [2022d] propose an approach to masking that accounts for the "
                     "hierarchical structure of pyramid ViTs.", ("method",)) == 1
@@ -1061,6 +1068,12 @@ def test_a_why_question_asks_for_the_sentence_that_gives_a_reason() -> None:
     # An explanation the authors put forward is a reason, and asking for it asks for one.
     assert supplies("We conjecture that deep plain nets may have low convergence rates.", kinds) == 1.0
     assert supplies("This suggests that a better compatibility function may help.", kinds) == 1.0
+    # A reason named as one, and a purpose: "to facilitate", "to limit".
+    assert supplies("The most possible reason is that our training data differ from UCF-101.",
+                    kinds) == 1.0
+    assert supplies("We add 'white background' to the prompt to facilitate foreground "
+                    "detection.", kinds) == 1.0
+    assert supplies("The encoder has fewer channels to limit memory usage.", kinds) == 1.0
     # What the authors believe because of something: the because is stated before "so".
     assert supplies("Our proof only uses linear algebra so we believe it generalizes easily.",
                     kinds) == 1.0
