@@ -103,7 +103,9 @@ _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when
                        # "ResNet 论文里", "… A Survey 里介绍的": "in the ResNet paper", "in the survey";
                        # "… editing 综述在讨论…时": "when the … survey discusses";
                        # "最近的论文中" is "in recent papers": only a name makes it one paper.
-                       r"|[A-Za-z0-9》」”)]\s*(?:论文|文章|一文|综述)\s*[里中在]|\b(?:paper|survey)\s*[里中在]", re.I)
+                       # "ResNet 论文附录里", "… 论文的实验部分中": a part of that one paper.
+                       r"|[A-Za-z0-9》」”)]\s*(?:论文|文章|一文|综述)\s*(?:的\s*)?(?:附录|正文|补充材料|[实方][验法]部分)?\s*[里中在]"
+                       r"|\b(?:paper|survey)\s*[里中在]", re.I)
 _BROAD = re.compile(r"what are (?:the )?(?:main |common |different |recent )?(?:approaches|methods"
                     r"|ways|lines|techniques|trends)|how do (?:recent |current )?(?:methods|approaches"
                     # "…: A Survey" ends a title the question names, and asks for no overview.

@@ -417,6 +417,16 @@ def test_a_chinese_question_asking_inside_one_paper_is_definite() -> None:
     assert intent("最近的论文中有哪些方法用高斯表示头发？").broad  # "in recent papers"
 
 
+def test_a_part_of_one_named_paper_is_definite() -> None:
+    # "ResNet 论文附录里" is "in the ResNet paper's appendix": a fact inside one paper, even
+    # when the question goes on with "哪些" ("which") as lines-of-work questions do.
+    for question in ("DreamFusion 论文附录里，SDS 的权重 w(t) 是怎么设的？",
+                     "NeRF 论文的实验部分中用了哪些数据集？"):
+        got = intent(question)
+        assert got.definite and got.specific and not got.broad
+    assert intent("最近的论文附录中有哪些常见的训练技巧？").broad
+
+
 def test_a_named_survey_doing_something_is_one_work() -> None:
     # "… editing 综述在讨论…时" is "when the … editing survey discusses …": a fact inside it.
     got = intent("Diffusion model-based image editing 综述在讨论光照编辑的难点时，提到 Total Relighting "
