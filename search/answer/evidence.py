@@ -18,6 +18,7 @@ from indexer.textproc import tokenize
 from search.answer.facts import section_fit, supplies
 from search.answer.keywords import asked_after_clause
 from search.answer.question import Intent
+from search.answer.sections import in_parts
 from search.models import Hit, PassageHit
 from search.retrieval.engine import Searcher
 from search.retrieval.query import ParsedQuery
@@ -29,6 +30,7 @@ PAPER_PRIOR = 0.3  # share of a passage's score that comes from its paper's rank
 FOCUS_BONUS = 0.25  # added to passages of a named paper
 KIND_BONUS = 0.2  # added to a passage holding the kind of fact asked (a number, a GPU, ...)
 SECTION_BONUS = 0.15  # added to a passage in a section where such facts live (implementation)
+PART_BONUS = 0.15  # ... in the part of a paper the question points to ("in the appendix")
 LEAD_MARGIN = 0.3  # paper-score lead over the runner-up that makes one paper "the" paper
 TOP_BODIES = 2  # for a specific question, the top papers whose whole body is searched
 BROAD_PAPERS = 8  # for a broad question, the top papers each searched for its best passages
@@ -116,7 +118,8 @@ def gather(searcher: Searcher, q: ParsedQuery, hits: list[Hit], want: Intent,
         score = ((1 - PAPER_PRIOR) * passage.score + PAPER_PRIOR * prior.get(passage.paper_id, 0.0)
                  + FOCUS_BONUS * (passage.paper_id in named)
                  + KIND_BONUS * supplies(passage.text, want.kinds)
-                 + SECTION_BONUS * section_fit(passage.section, want.kinds))
+                 + SECTION_BONUS * section_fit(passage.section, want.kinds)
+                 + PART_BONUS * in_parts(passage.section, want.parts))
         known = found.get(passage.chunk_id)
         if known is None or score > known.score:
             found[passage.chunk_id] = Evidence(passage, searcher.paper(passage.paper_id), score,

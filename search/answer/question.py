@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from indexer.textproc import fold, has_cjk, tokenize
 from search.answer.facts import Kind, written_facts
+from search.answer.sections import asked_parts
 from search.lexicon.table import packaged_lexicon
 from search.retrieval.translate import translate
 
@@ -161,6 +162,7 @@ class Intent:
     symbols: frozenset[str] = frozenset()
     figures: bool = False  # asks about a figure: its caption may hold the answer
     cited: frozenset[str] = frozenset()  # works the question cites by author (`cited_works`)
+    parts: frozenset[str] = frozenset()  # parts of a paper it points to (`sections.asked_parts`)
 
     @property
     def near(self) -> frozenset[str]:
@@ -188,7 +190,7 @@ def intent(question: str) -> Intent:
     broad = bool(_BROAD.search(question)) and not definite
     return Intent(kinds, broad, frozenset(focus), definite, written_facts(question),
                   written_symbols(question), bool(_FIGURES.search(question)),
-                  cited_works(question))
+                  cited_works(question), asked_parts(question))
 
 
 # A work cited by its authors: "Yu et al.", "Wang and Gupta (2015)". Two names need the

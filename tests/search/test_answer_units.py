@@ -13,6 +13,7 @@ from search.answer.keywords import Keywords, asked_after_clause, identifying_wor
 from search.answer.machine import machine_sentence
 from search.answer.prepare import answers_one
 from search.answer.question import cited_works, cites, intent
+from search.answer.sections import asked_parts, in_parts
 from search.answer.sentences import about_others
 from search.retrieval.passages import NameIndex
 from search.retrieval.query import parse_query
@@ -1144,3 +1145,26 @@ def test_a_table_split_between_passages_joins_on_its_own_lines() -> None:
     assert _separator("Table 1. Ablation (rows 1-3),\nw/o Color 22.54 0.8161", "w/o Mask 22.23") == "\n"
     assert _separator("Full Augmentation 22.97 0.8249", "Ours 21.09 0.8443 0.1152") == "\n"
     assert _separator("For each video, we select frames 0-400.", "We use six outfits.") == " "
+
+
+def test_a_question_points_to_a_part_of_the_paper() -> None:
+    assert asked_parts("In the appendix proof of Theorem 2, what is bounded?") == {"appendix"}
+    assert asked_parts("ResNet 论文附录里，检测用了什么技巧？") == {"appendix"}
+    assert asked_parts("What does the related-work section of AGG say about SDS?") == {"related"}
+    assert asked_parts("在 DreamFusion 的相关工作里，哪篇先用了 CLIP？") == {"related"}
+    assert asked_parts("How does TECA fit SMPL-X to the landmarks?") == frozenset()
+    assert asked_parts("In the introduction of TECA, what is motivated?") == frozenset()
+    assert intent("In the supplementary material of AGG, which optimizer is used?").parts == {"appendix"}
+
+
+def test_a_section_belongs_to_a_part_by_its_title() -> None:
+    # Appendices by their letter or their name; related work by the words its titles use.
+    for title in ("A Technical Proofs for Section 3", "B.2 Training Details", "Supplementry Materials",
+                  "Appendix C: More Results"):
+        assert in_parts(title, {"appendix"})
+    for title in ("4 Experiments", "Abstract", "3 A Cook's Guide to Training", "1 Introduction"):
+        assert not in_parts(title, {"appendix"})
+    assert in_parts("2 Comparison with Previous Results", {"related"})
+    assert in_parts("2 Background", {"related"}) and not in_parts("3 Method", {"related"})
+    assert in_parts("6 Discussion and Limitation", {"conclusion"})
+    assert not in_parts("A Technical Proofs", frozenset())

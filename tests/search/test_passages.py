@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from fastapi.testclient import TestClient
 from indexer.embed import Embedder
 from indexer.sentences import split_sentences
 from search.answer.ask import answer
+from search.answer.evidence import gather
+from search.answer.question import intent
+from search.answer.sections import in_parts
 from search.cli.main import main
 from search.config import Settings
 from search.retrieval.engine import Searcher
@@ -182,3 +186,17 @@ def test_cli_lists_passages(pdf_index: Settings, capsys: pytest.CaptureFixture[s
     assert main([*args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["unit"] == "passage"
 
+
+
+def test_a_question_pointing_to_the_appendix_prefers_its_passages(searcher: Searcher) -> None:
+    # The same question and passages, with and without the part it points to: the appendix
+    # passages come first only when the question says "in the appendix".
+    question = "In the appendix of Auto-Encoding Variational Bayes, how is the marginal likelihood estimated?"
+    q, want = searcher.parse(question), intent(question)
+    assert want.parts == {"appendix"}
+    hits = searcher.search(q, k=8, bodies=want.specific).hits
+    names = searcher.named_papers(question)
+    pointed = gather(searcher, q, hits, want, names)
+    plain = gather(searcher, q, hits, replace(want, parts=frozenset()), names)
+    assert all(in_parts(e.hit.section, want.parts) for e in pointed[:2])
+    assert not all(in_parts(e.hit.section, want.parts) for e in plain[:2])
