@@ -1,5 +1,5 @@
 """The part of a paper a question points to: "in the appendix proof …", "the related-work
-section of …", "ResNet 论文附录里 …".
+section of …", "MagiCapture's ablation …", "ResNet 论文附录里 …".
 
 A reader who names the section knows where the fact is; a passage of a section of that kind
 is preferred (`evidence.gather`). Section titles vary ("2 Comparison with Previous
@@ -22,6 +22,8 @@ _PARTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "related": (re.compile(r"\brelated[- ]works?\b|\bbackground section\b|\bprior[- ]work section"
                            r"|相关工作", re.I),
                 re.compile(r"related|background|previous|prior work", re.I)),
+    "ablation": (re.compile(r"\bablat(?:ion|ions|ed|e)\b|消融", re.I),
+                 re.compile(r"ablat|experiment|analys|evaluat|result|suppl|^[A-H](?:\.\d+)*\s+\S", re.I)),
     "conclusion": (re.compile(r"\bconclu(?:sion|ding)s?\b|\bdiscussion\b|结论|讨论部分", re.I),
                    re.compile(r"conclu|discussion|limitation|future", re.I)),
 }

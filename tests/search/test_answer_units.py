@@ -1154,6 +1154,7 @@ def test_a_question_points_to_a_part_of_the_paper() -> None:
     assert asked_parts("在 DreamFusion 的相关工作里，哪篇先用了 CLIP？") == {"related"}
     assert asked_parts("How does TECA fit SMPL-X to the landmarks?") == frozenset()
     assert asked_parts("In the introduction of TECA, what is motivated?") == frozenset()
+    assert asked_parts("DiLightNet 的消融实验里，哪种增强帮助最大？") == {"ablation"}
     assert intent("In the supplementary material of AGG, which optimizer is used?").parts == {"appendix"}
 
 
@@ -1167,4 +1168,7 @@ def test_a_section_belongs_to_a_part_by_its_title() -> None:
     assert in_parts("2 Comparison with Previous Results", {"related"})
     assert in_parts("2 Background", {"related"}) and not in_parts("3 Method", {"related"})
     assert in_parts("6 Discussion and Limitation", {"conclusion"})
+    # An ablation is reported in its own section or among the experiments.
+    assert in_parts("7 Ablation Study", {"ablation"}) and in_parts("5 Experiments", {"ablation"})
+    assert not in_parts("3 Method", {"ablation"})
     assert not in_parts("A Technical Proofs", frozenset())
