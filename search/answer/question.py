@@ -31,7 +31,8 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "hardware": re.compile(r"\b[gt]pu(?:s|v\d+)?\b|hardware|accelerators?\b|compute resources|graphics card"
                            r"|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
-    "number": re.compile(r"how many|number of|how much|count of|how (?:often|frequently)"
+    # "a small number of traitors" counts nothing; "what number of", "the number of" ask.
+    "number": re.compile(r"how many|(?<!\ba )(?<!small )(?<!large )(?<!great )(?<!growing )(?<!certain )(?<!limited )number of|how much|count of|how (?:often|frequently)"
                          r"|what (?:percentage|fraction|proportion|share) of"
                          r"|\b[gtm]?flops\b|floating[- ]point operations"
                          r"|多少|几个|几张|几层|几步|几次|数量|个数",

@@ -1172,3 +1172,10 @@ def test_a_section_belongs_to_a_part_by_its_title() -> None:
     assert in_parts("7 Ablation Study", {"ablation"}) and in_parts("5 Experiments", {"ablation"})
     assert not in_parts("3 Method", {"ablation"})
     assert not in_parts("A Technical Proofs", frozenset())
+
+
+def test_a_small_number_of_things_asks_no_number() -> None:
+    # "a small number of traitors" describes; "what number of", "the number of" ask a count.
+    assert "number" not in intent("Why can a small number of traitors not change the plan?").kinds
+    assert "number" not in intent("How does a number of works handle occlusion?").kinds
+    assert "number" in intent("What is the number of Gaussians after densification?").kinds
