@@ -21,6 +21,8 @@ from search.answer.sections import asked_parts
 from search.lexicon.table import packaged_lexicon
 from search.retrieval.translate import translate
 
+# "a small number of traitors" counts nothing; "what number of", "the number of" ask.
+_DESCRIBES = r"(?<!\ba )(?<!small )(?<!large )(?<!great )(?<!growing )(?<!certain )(?<!limited )"
 _ASKS: dict[Kind, re.Pattern[str]] = {
     # "How quickly can the sphere switch patterns?" asks a time ("within 2 ms").
     "duration": re.compile(r"how long|how much time|how (?:fast|quickly)"
@@ -31,8 +33,7 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
     "hardware": re.compile(r"\b[gt]pu(?:s|v\d+)?\b|hardware|accelerators?\b|compute resources|graphics card"
                            r"|which (?:device|machine)|显卡|硬件"
                            r"|哪(?:种|块|个)卡", re.I),
-    # "a small number of traitors" counts nothing; "what number of", "the number of" ask.
-    "number": re.compile(r"how many|(?<!\ba )(?<!small )(?<!large )(?<!great )(?<!growing )(?<!certain )(?<!limited )number of|how much|count of|how (?:often|frequently)"
+    "number": re.compile(rf"how many|{_DESCRIBES}number of|how much|count of|how (?:often|frequently)"
                          r"|what (?:percentage|fraction|proportion|share) of"
                          r"|\b[gtm]?flops\b|floating[- ]point operations"
                          r"|多少|几个|几张|几层|几步|几次|数量|个数",

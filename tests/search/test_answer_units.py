@@ -1163,7 +1163,8 @@ def test_a_section_belongs_to_a_part_by_its_title() -> None:
     for title in ("A Technical Proofs for Section 3", "B.2 Training Details", "Supplementry Materials",
                   "Appendix C: More Results"):
         assert in_parts(title, {"appendix"})
-    for title in ("4 Experiments", "Abstract", "3 A Cook's Guide to Training", "1 Introduction"):
+    for title in ("4 Experiments", "Abstract", "3 A Cook's Guide to Training", "1 Introduction",
+                  "a note on terms"):
         assert not in_parts(title, {"appendix"})
     assert in_parts("2 Comparison with Previous Results", {"related"})
     assert in_parts("2 Background", {"related"}) and not in_parts("3 Method", {"related"})
