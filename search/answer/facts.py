@@ -14,6 +14,7 @@ from collections.abc import Set as AbstractSet
 from typing import Literal
 
 from indexer.textproc import fold, tokenize
+from search.answer.sections import LETTERED
 
 Kind = Literal["number", "value", "metric", "duration", "hardware", "dataset", "name", "method",
                "place", "stage", "limitation", "reason"]
@@ -111,7 +112,7 @@ def focus_share(sentence: str | AbstractSet[str], focus: AbstractSet[str]) -> fl
 # Sections where implementation details live, and sections that only motivate or survey.
 _DETAIL_SECTION = re.compile(r"implement|experiment|training|train|setup|set-up|setting|detail|dataset"
                              r"|data\b|appendix|evaluation|ablation|hyper|architecture|network|result"
-                             r"|^[A-H](?:\.\d+)*\s", re.I)
+                             rf"|{LETTERED}", re.I)
 _OVERVIEW_SECTION = re.compile(r"abstract|introduction|related|conclusion|limitation|summary", re.I)
 
 

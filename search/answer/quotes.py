@@ -20,6 +20,7 @@ from indexer.sentences import split_sentences
 from search.answer.evidence import Evidence
 from search.answer.facts import describes_method
 from search.answer.grouping import Group, terms_of
+from search.answer.sections import LETTERED
 from search.answer.sentences import Sentence
 
 METHOD_BONUS = 0.4  # a broad answer quotes what a paper does rather than why
@@ -42,7 +43,7 @@ _RESULT = re.compile(r"\b(?:experiments?|results|evaluations?|comparisons?|studi
 _ANAPHORIC = re.compile(r"^(?:this|that|these|those|such|it|they|thus|hence|therefore)\b"
                         r"(?!\s+(?:paper|work|study|article)\b)", re.I)
 _ASIDE_SECTION = re.compile(r"experiment|result|evaluation|ablation|implement|related|comparison"
-                            r"|appendix|supplement|dataset|^[A-H](?:\.\d+)*\s", re.I)
+                            rf"|appendix|supplement|dataset|{LETTERED}", re.I)
 # Where an abstract turns from its field to its own work: "we", "our", "this paper", "here".
 _OWN_WORK = re.compile(r"\b(?:we|our|us)\b|\b(?:this|the present) (?:paper|work|study|article"
                        r"|letter|report)\b|\bthe proposed\b|\bhere\b", re.I)

@@ -14,17 +14,18 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-# An appendix numbered by its letter: "A Technical Proofs for Section 3", "B.2 Training".
-_LETTERED = r"(?-i:^[A-H](?:\.\d+)*\s+\S)"
+# An appendix numbered by its letter: "A Technical Proofs for Section 3", "B.2 Training"
+# (a pattern to join into others, case-sensitive inside case-insensitive ones).
+LETTERED = r"(?-i:^[A-H](?:\.\d+)*\s+\S)"
 # The parts a question may point to: how a question names it, how its section titles read.
 _PARTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "appendix": (re.compile(r"\bappendi(?:x|ces)\b|\bsupplement(?:ary|al)?\b|附录|补充材料", re.I),
-                 re.compile(rf"{_LETTERED}|appendi|suppl", re.I)),  # "Supplementry Materials"
+                 re.compile(rf"{LETTERED}|appendi|suppl", re.I)),  # "Supplementry Materials"
     "related": (re.compile(r"\brelated[- ]works?\b|\bbackground section\b|\bprior[- ]work section"
                            r"|相关工作", re.I),
                 re.compile(r"related|background|previous|prior work", re.I)),
     "ablation": (re.compile(r"\bablat(?:ion|ions|ed|e)\b|消融", re.I),
-                 re.compile(rf"ablat|experiment|analys|evaluat|result|suppl|{_LETTERED}", re.I)),
+                 re.compile(rf"ablat|experiment|analys|evaluat|result|suppl|{LETTERED}", re.I)),
     "conclusion": (re.compile(r"\bconclu(?:sion|ding)s?\b|\bdiscussion\b|结论|讨论部分", re.I),
                    re.compile(r"conclu|discussion|limitation|future", re.I)),
 }
