@@ -103,6 +103,10 @@ _DEFINITE = re.compile(r"\b(?:in|for|from|of|by|does|did|do|is|are|was|were|when
                        # authors suggest …?": a sentence about one work, then the question.
                        rf"|^the\b[^?.]{{0,80}}?\b{_WORK}\b[^?]*?\.\s+\S|\bits authors\b"
                        r"|\bthis (?:paper|work|method|survey)\b|那篇|那个|这篇|该论文|该方法|该工作|(?<!论)文中"
+                       # "有篇把…整理了一遍的综述", "记得有一篇…", "there's a survey that …": the
+                       # writer recalls one work by what it does.
+                       r"|有一?篇|某一?篇|(?:看过|读过|见过)一?篇"
+                       r"|\bthere(?:'s| is| was) (?:a|an|one)\b[^?]{0,40}?\b(?:paper|survey|work|study)\b"
                        # "ResNet 论文里", "… A Survey 里介绍的": "in the ResNet paper", "in the survey";
                        # "… editing 综述在讨论…时": "when the … survey discusses";
                        # "最近的论文中" is "in recent papers": only a name makes it one paper.

@@ -418,6 +418,18 @@ def test_a_chinese_question_asking_inside_one_paper_is_definite() -> None:
     assert intent("最近的论文中有哪些方法用高斯表示头发？").broad  # "in recent papers"
 
 
+def test_a_recalled_work_is_one_work() -> None:
+    # "有篇…的综述" is "there is a survey that …": the writer recalls one work by what it does,
+    # even when it is a survey and the question goes on with "为什么" or "多少".
+    for question in ("有篇把三十年来几百种激活函数都整理了一遍的长综述，里面提到的某个函数最初是为什么提出的？",
+                     "记得有一篇用扩散模型做重光照的论文，训练用了多少个物体？",
+                     "There's a survey that catalogues activation functions: which one is proposed for "
+                     "diabetes classification?"):
+        got = intent(question)
+        assert got.definite and got.specific and not got.broad
+    assert intent("有没有关于数字人驱动的综述？").broad
+
+
 def test_a_part_of_one_named_paper_is_definite() -> None:
     # "ResNet 论文附录里" is "in the ResNet paper's appendix": a fact inside one paper, even
     # when the question goes on with "哪些" ("which") as lines-of-work questions do.
