@@ -52,6 +52,19 @@ def has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
+_CJK_THEN_LATIN = re.compile(r"([\u3400-\u9fff])(?=[A-Za-z0-9])")
+_LATIN_THEN_CJK = re.compile(r"([A-Za-z0-9])(?=[\u3400-\u9fff])")
+
+
+def space_scripts(text: str) -> str:
+    """Chinese and Latin runs set apart by a space: "TECA算FID的时候" → "TECA 算 FID 的时候".
+
+    Many Chinese writers leave no space around English terms, and Python's regex counts a
+    Chinese character as a word character, so a pattern's \\bFID\\b never matches inside
+    "算FID的"."""
+    return _LATIN_THEN_CJK.sub(r"\1 ", _CJK_THEN_LATIN.sub(r"\1 ", text))
+
+
 def tokenize(text: str, keep_possessives: bool = False) -> list[str]:
     """Keyword tokens of mixed English/Chinese text, in order, stop words removed.
 

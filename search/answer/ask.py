@@ -24,6 +24,7 @@ import logging
 import re
 import time
 
+from indexer.textproc import space_scripts
 from search.answer.cite import Citations, citation
 from search.answer.compose import specific_text
 from search.answer.evidence import Evidence, leader
@@ -87,7 +88,8 @@ def answer(searcher: Searcher, question: str, k: int = 8, llm_settings: LLMSetti
         QueryError: the question is empty.
     """
     t0 = time.perf_counter()
-    q = searcher.parse(question)
+    # The question's patterns look for English terms between word boundaries.
+    q = searcher.parse(space_scripts(question))
     found = prepare(searcher, q, k)
     notices = list(found.notices)
     if _too_far(q, found):

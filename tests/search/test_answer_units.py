@@ -418,6 +418,16 @@ def test_a_chinese_question_asking_inside_one_paper_is_definite() -> None:
     assert intent("最近的论文中有哪些方法用高斯表示头发？").broad  # "in recent papers"
 
 
+def test_a_chinese_question_without_spaces_reads_like_a_spaced_one() -> None:
+    # Python counts a Chinese character as a word character: "算FID的" hides FID from
+    # \\bFID\\b until the scripts are set apart, as `answer` does before reading a question.
+    from indexer.textproc import space_scripts
+
+    for tight, kind in (("TECA训练用的是哪块GPU", "hardware"), ("消融实验里SSIM是多少", "metric")):
+        assert kind not in intent(tight).kinds
+        assert kind in intent(space_scripts(tight)).kinds
+
+
 def test_a_recalled_work_is_one_work() -> None:
     # "有篇…的综述" is "there is a survey that …": the writer recalls one work by what it does,
     # even when it is a survey and the question goes on with "为什么" or "多少".

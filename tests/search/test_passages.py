@@ -165,6 +165,14 @@ def test_a_chinese_question_gets_a_chinese_frame(searcher: Searcher) -> None:
     assert a.overview.startswith("据《TECA》：") and a.citations[0].paper_id == TECA
 
 
+def test_a_chinese_question_without_spaces_is_answered_like_a_spaced_one(searcher: Searcher) -> None:
+    # "哪块GPU" hides GPU from the hardware cue's word boundary until the scripts are apart.
+    tight = answer(searcher, "TECA训练NeRF每条光线采样多少个点，用的哪块GPU")
+    spaced = answer(searcher, "TECA 训练 NeRF 每条光线采样多少个点，用的哪块 GPU")
+    assert tight.question == spaced.question
+    assert [c.excerpt for c in tight.citations] == [c.excerpt for c in spaced.citations]
+
+
 def test_api_offers_passage_search(pdf_index: Settings, embedder: Embedder) -> None:
     app = create_app(pdf_index, lambda: Searcher(pdf_index, embedder_factory=lambda: embedder))
     with TestClient(app) as client:
