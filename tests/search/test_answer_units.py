@@ -36,6 +36,9 @@ def paper(pid: str, title: str, abstract: str = "", **extra: object) -> Paper:
     ("With which image-space losses does AGG supervise its renderings?", {"name"}, False),
     ("What shortcomings and biases do MagiCapture's authors acknowledge?", {"limitation"}, False),
     ("TECA 生成的头像有什么缺点？", {"limitation"}, False),
+    # "which scenes does it handle badly", "what shortcomings": limitations in other words
+    ("LERF-TOGO 的分组遇到什么样的场景会不好处理？", {"limitation"}, False),
+    ("CARFF 的判别式基线在场景预测上有什么不足？", {"limitation"}, False),
     ("TECA 训练要多久？用的什么显卡？", {"duration", "hardware"}, False),
     ("What are the main approaches to audio-driven talking head generation?", set(), True),
     ("有哪些方法可以压缩 3DGS？", set(), True),
