@@ -19,6 +19,8 @@ from search.lexicon.mine import Entry
 from search.lexicon.units import ZH_STOP, known_pieces, zh_words
 
 MAX_TERM_WORDS = 6  # longest run of jieba words tried as one term
+MAX_TERM_CHARS = 12  # longest lexicon term tried in the lexicon's own cut of a run
+CUT_MARGIN = 1.0  # confidence-weighted characters the lexicon's cut must translate beyond jieba's
 LATIN_CHARS = 2  # a Latin word counts like a two-character Chinese word in the coverage
 SECOND_CANDIDATE = 0.5  # the dense rendering also names a runner-up this close to the best
 _PIECES = re.compile(r"(?P<zh>[\u3400-\u9fff]+)|(?P<latin>[A-Za-z0-9][A-Za-z0-9\-+.]*[A-Za-z0-9+]|[A-Za-z0-9])")
@@ -133,7 +135,52 @@ def _term(span: str, lexicon: Mapping[str, Entry]) -> Term:
 
 
 def _run_terms(run: str, lexicon: Mapping[str, Entry]) -> list[Term]:
-    words = zh_words(run)
+    """The terms of one run of Chinese characters: read from jieba's words, or from the
+    lexicon's own cut when that translates more of the run. jieba cuts 数字人头像 into
+    数字 | 人头 | 像, across both of its terms 数字人 (digital human) and 头像 (avatar)."""
+    terms = _terms_of(zh_words(run), lexicon)
+    cut = _lexicon_cut(run, lexicon)
+    if len(cut) > 1:
+        other = _terms_of(cut, lexicon)
+        if _translated(other) > _translated(terms) + CUT_MARGIN:
+            return other
+    return terms
+
+
+def _translated(terms: list[Term]) -> float:
+    """Characters translated, each weighted by its term's best candidate's confidence."""
+    return sum(len(t.text) * t.en[0][1] for t in terms if t.en)
+
+
+def _lexicon_cut(run: str, lexicon: Mapping[str, Entry]) -> list[str]:
+    """The run cut into lexicon terms of two or more characters, covering the most
+    characters with the fewest terms; what no term covers is cut by jieba."""
+    n = len(run)
+    # best[i]: (characters covered, -pieces) of the best cut of run[i:], and its first piece's end
+    best: list[tuple[tuple[int, int], int]] = [((0, 0), n)] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        (cov, neg), _ = best[i + 1]
+        choice = ((cov, neg - 1), i + 1)
+        for j in range(i + 2, min(n, i + MAX_TERM_CHARS) + 1):
+            if run[i:j] in lexicon:
+                (cov, neg), _ = best[j]
+                choice = max(choice, ((cov + j - i, neg - 1), j))
+        best[i] = choice
+    pieces, gap, i = [], "", 0
+    while i < n:
+        j = best[i][1]
+        if j - i > 1:
+            pieces += [*(zh_words(gap) if gap else []), run[i:j]]
+            gap = ""
+        else:
+            gap += run[i:j]
+        i = j
+    return pieces + (zh_words(gap) if gap else [])
+
+
+def _terms_of(words: list[str], lexicon: Mapping[str, Entry]) -> list[Term]:
+    """Terms from a run's words: the longest runs of words that are lexicon terms, and
+    inside any other word its longest terms."""
     terms: list[Term] = []
     i = 0
     while i < len(words):

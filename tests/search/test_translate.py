@@ -103,6 +103,17 @@ def test_spaces_separate_words() -> None:
     assert [x.text for x in translate("高斯 泼溅", LEXICON).terms] == ["高斯", "泼溅"]
 
 
+def test_terms_that_jieba_cuts_across_are_found() -> None:
+    # jieba cuts 数字人头像 into 数字 | 人头 | 像, across both of its terms.
+    lexicon = {**LEXICON, "数字": _entry("数字", ("digital", 0.7)),
+               "数字人": _entry("数字人", ("digital human", 1.0))}
+    t = translate("有哪些数字人头像重建方法", lexicon)
+    assert [x.text for x in t.terms] == ["数字人", "头像", "重建"]
+    assert t.coverage == 1.0
+    # Where jieba's words translate as much, they stay: 说话人头 is one term either way.
+    assert [x.text for x in translate("说话人头生成", LEXICON).terms][:1] == ["说话人头"]
+
+
 def test_the_shipped_lexicon_reaches_both_retrievers() -> None:
     q = parse_query("低光增强 位姿 NeRF")
     assert q.chinese and q.dense_text.startswith("low-light") and "NeRF" in q.dense_text
@@ -110,6 +121,13 @@ def test_the_shipped_lexicon_reaches_both_retrievers() -> None:
     assert q.sparse_weights["低光"] == 1.0  # the query's own words still match Chinese summaries
     assert set(q.sparse_tokens) == set(q.sparse_weights)
     assert q.coverage == 1.0
+
+
+def test_the_shipped_lexicon_reads_the_fields_own_compounds() -> None:
+    # 数字人头像 is cut by jieba across 数字人 | 头像; 说话人头像 was mined as "talking" alone.
+    assert parse_query("数字人头像").dense_text.startswith("digital human")
+    assert "avatar" in parse_query("数字人头像").dense_text
+    assert parse_query("说话人头像").dense_text.startswith("talking head")
 
 
 def test_english_queries_are_not_weighted() -> None:
