@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import zhconv
 
 from indexer.models import parse_arxiv_id
 from indexer.textproc import has_cjk, tokenize
@@ -65,6 +66,9 @@ def parse_query(text: str, max_chars: int = 1000) -> ParsedQuery:
     if text is None or not text.strip():
         raise QueryError("empty query: type a few words, a question, or an arXiv id")
     raw = " ".join(text.split())
+    if has_cjk(raw):
+        # The lexicon and the question cues are Simplified Chinese, as the digests are.
+        raw = zhconv.convert(raw, "zh-cn")
     q = ParsedQuery(raw=raw)
     if len(raw) > max_chars:
         raw = raw[:max_chars].rsplit(" ", 1)[0] or raw[:max_chars]

@@ -48,3 +48,13 @@ def test_chinese_queries_are_expanded_and_keep_latin_terms() -> None:
     assert q.chinese and q.expansions
     assert q.dense_text.startswith("3DGS") and "digital human" in q.dense_text
     assert "digital" in q.sparse_tokens  # expansions reach the keyword side too
+
+
+def test_traditional_chinese_is_read_as_simplified() -> None:
+    # Taiwan and Hong Kong wording (顯示卡 for 显卡, 解析度 for 分辨率) reaches the same
+    # lexicon terms as the Simplified question; Simplified text is left as it is.
+    traditional = parse_query("說話人頭像用什麼顯示卡訓練？解析度是多少？")
+    simplified = parse_query("说话人头像用什么显卡训练？分辨率是多少？")
+    assert traditional.raw == simplified.raw
+    assert traditional.dense_text == simplified.dense_text and "talking head" in simplified.dense_text
+    assert parse_query("数字人头像 3DGS").raw == "数字人头像 3DGS"
