@@ -75,8 +75,9 @@ _ASKS: dict[Kind, re.Pattern[str]] = {
                         r"|\bwhen (?:does|do|is|are)\b|哪个阶段|什么阶段|哪一阶段|何时", re.I),
     "limitation": re.compile(r"\b(?:limitations?|shortcomings?|drawbacks?|weakness(?:es)?|biases"
                              r"|failure (?:cases?|modes?))\b|局限|不足之处|缺点|缺陷|失败案例"
-        # "遇到什么样的场景会不好处理", "有什么不足", "什么时候会失败": where the method falls short
-        r"|不好处理|处理不好|难以处理|(?:什么|哪些)不足|(?:会|容易)失败", re.I),
+                             # "遇到什么样的场景会不好处理", "有什么不足", "什么时候会失败":
+                             # where the method falls short
+                             r"|不好处理|处理不好|难以处理|(?:什么|哪些)不足|(?:会|容易)失败", re.I),
     # "how do the authors explain …", "怎么解释 …": the explanation they offer
     "reason": re.compile(r"\bwhy\b|for what (?:reason|purpose)|what (?:is|was) the reason|为什么|为何|原因"
                          r"|\bhow (?:do|does|did) (?:they|the authors|its authors|the paper) explain\b"
